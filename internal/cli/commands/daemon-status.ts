@@ -1,0 +1,37 @@
+import type { CommandContext, CommandSpec } from '../spec.js';
+import { daemonStatus } from '../../daemon/status.js';
+import { townLayout } from '../../town/layout.js';
+import { formatDuration } from '../../config/units.js';
+import { EXIT } from '../../errors.js';
+import { printJson, table } from '../output.js';
+
+export const spec: CommandSpec = {
+  usage: 'gt daemon status [--town DIR] [--json]',
+  description: 'Is the daemon running: pid, uptime, tick count, last and next tick, log path.',
+  options: { json: { type: 'boolean', description: 'print the status as JSON' } },
+  details: 'Exit 0 when running, 3 when not (as LSB/systemctl do).',
+};
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const s = await daemonStatus(townLayout(ctx.town()));
+  if (ctx.json) {
+    printJson(s);
+    return s.running ? EXIT.ok : EXIT.notRunning;
+  }
+  if (!s.running) {
+    ctx.out('daemon is not running');
+    if (s.last) ctx.out(`last ran as pid ${s.last.pid}, ${s.last.tick_count} ticks, stopped ${s.last.stopped_at ?? 'without a clean stop'}`);
+    ctx.out(`log: ${s.log_path}`);
+    return EXIT.notRunning;
+  }
+  ctx.out(`daemon running (pid ${s.pid})`);
+  for (const line of table([
+    ['uptime', formatDuration(s.uptime_ms)],
+    ['ticks', String(s.tick_count)],
+    ['last tick', s.last_tick ? `${s.last_tick} (${s.last_tick_ms}ms)` : '-'],
+    ['next tick', s.next_tick ?? '-'],
+    ['interval', formatDuration(s.recovery_interval_ms)],
+    ['log', s.log_path],
+  ])) ctx.out(`  ${line}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { parseDuration, parseSize } from './units.js';
+
+/** A duration string ("500ms", "30s", "3m", "1h") parsed to milliseconds. */
+export const durationMs = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ms = typeof v === 'number' ? v : parseDuration(v);
+    if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration like "500ms", "30s", "3m" or "1h" (got ${JSON.stringify(v)})`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** A size string ("512KB", "10MB") or a byte count, parsed to bytes. */
+export const sizeBytes = z
+  .union([z.string(), z.number().int()])
+  .transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : parseSize(v);
+    if (n === undefined || n <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a size like "512KB", "10MB" or a byte count (got ${JSON.stringify(v)})`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+/** Names people give to rigs, agents and runtimes: safe in paths, session names and shells. */
+export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/;
+export const nameSchema = z
+  .string()
+  .regex(NAME_RE, 'expected letters, digits, "-" or "_" (starting with a letter or digit, at most 63 characters)');

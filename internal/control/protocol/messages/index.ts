@@ -1,0 +1,3 @@
+export * from './ping.js';
+export * from './status.js';
+export * from './tick.js';

@@ -1,0 +1,89 @@
+import { appendFileSync, renameSync, rmSync, statSync } from 'node:fs';
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Logger {
+  debug(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+  /** New rotation limits (after a settings reload). */
+  setLimits(maxBytes: number, keep: number): void;
+}
+
+export interface FileLoggerOptions {
+  maxBytes: number;
+  /** Archives kept besides the live file: daemon.log.1 .. daemon.log.<keep>. */
+  keep: number;
+  /** Also write each line here (e.g. stderr when run in a terminal). */
+  echo?: (line: string) => void;
+  now?: () => Date;
+}
+
+/**
+ * One line per event, ISO time and level, rotated by size. The live file and its archives never
+ * exceed maxBytes * (keep + 1) in total. Opened per write (appendFileSync) so rotation by rename
+ * can never leave the logger writing into an archive.
+ */
+export function createFileLogger(path: string, opts: FileLoggerOptions): Logger {
+  let maxBytes = opts.maxBytes;
+  let keep = opts.keep;
+  let size = currentSize(path);
+  const now = opts.now ?? (() => new Date());
+
+  const rotate = () => {
+    if (keep === 0) {
+      rmSync(path, { force: true });
+    } else {
+      rmSync(`${path}.${keep}`, { force: true });
+      for (let i = keep - 1; i >= 1; i--) {
+        try {
+          renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+        } catch {
+          // A missing archive just means fewer rotations have happened yet.
+        }
+      }
+      try {
+        renameSync(path, `${path}.1`);
+      } catch {
+        // Nothing to archive.
+      }
+    }
+    size = 0;
+  };
+
+  const write = (level: Level, msg: string) => {
+    const flat = msg.replace(/\s*\n\s*/g, ' | ');
+    let line = `${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${flat}\n`;
+    if (Buffer.byteLength(line) > maxBytes) line = `${line.slice(0, Math.max(0, maxBytes - 2))}…\n`;
+    const bytes = Buffer.byteLength(line);
+    if (size > 0 && size + bytes > maxBytes) rotate();
+    try {
+      appendFileSync(path, line);
+      size += bytes;
+    } catch {
+      // The log is best effort: a full disk must not take the daemon down with it.
+    }
+    opts.echo?.(line);
+  };
+
+  return {
+    debug: (m) => write('debug', m),
+    info: (m) => write('info', m),
+    warn: (m) => write('warn', m),
+    error: (m) => write('error', m),
+    setLimits(b, k) {
+      maxBytes = b;
+      keep = k;
+      size = currentSize(path);
+    },
+  };
+}
+
+function currentSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,49 @@
+import { callControl } from '../control/client.js';
+import { readPidFile, type PidRecord } from '../fsx/pidfile.js';
+import { flockHolders, processStartTime } from '../fsx/proc.js';
+import type { TownLayout } from '../town/layout.js';
+
+export interface DaemonIdentity {
+  pid: number;
+  nonce: string;
+}
+
+export type Probe =
+  | { running: true; pid: number; nonce: string }
+  | { running: false; reason: string };
+
+/**
+ * "Healthy means the socket answers": ping the control socket and return who answered.
+ * Does not touch the lock, so a probe can never make a starting daemon lose its lock race.
+ */
+export async function probeDaemon(layout: TownLayout, timeoutMs = 2_000): Promise<Probe> {
+  try {
+    const r = (await callControl(layout.controlSocket, 'ping', undefined, { timeoutMs })) as Partial<DaemonIdentity> | null;
+    if (!r || typeof r.pid !== 'number' || typeof r.nonce !== 'string') return { running: false, reason: 'control socket gave a malformed ping answer' };
+    return { running: true, pid: r.pid, nonce: r.nonce };
+  } catch (e) {
+    return { running: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export interface Verified extends PidRecord {
+  startTime: number;
+}
+
+/**
+ * Proof that `answer` is this town's daemon and safe to signal: the pid file names the same pid
+ * and nonce the socket reported, /proc/locks shows that pid holding daemon.lock, and the process
+ * exists (its start time is recorded so a recycled pid is never mistaken for it later).
+ * Returns a reason string when the proof fails.
+ */
+export function verifyDaemon(layout: TownLayout, answer: DaemonIdentity): Verified | string {
+  const rec = readPidFile(layout.daemonPid);
+  if (!rec) return 'daemon/daemon.pid is missing or malformed';
+  if (rec.pid !== answer.pid || rec.nonce !== answer.nonce) {
+    return `daemon/daemon.pid (pid ${rec.pid}) does not match the daemon answering the socket (pid ${answer.pid})`;
+  }
+  if (!flockHolders(layout.daemonLock).includes(rec.pid)) return `pid ${rec.pid} does not hold daemon/daemon.lock`;
+  const startTime = processStartTime(rec.pid);
+  if (startTime === undefined) return `pid ${rec.pid} is gone`;
+  return { ...rec, startTime };
+}

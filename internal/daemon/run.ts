@@ -1,0 +1,183 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { gtVersion } from '../fsx/package-root.js';
+import { randomBytes } from 'node:crypto';
+import { loadSettings, type Settings } from '../config/settings.js';
+import { ConfigError, GtError, messageOf } from '../errors.js';
+import { tryLockExclusive } from '../fsx/flock.js';
+import { readPidFile, removePidFileIfOwned, writePidFile } from '../fsx/pidfile.js';
+import { startControlServer, InvalidParamsError, type ControlServer } from '../control/server.js';
+import { PING, STATUS, TICK, tickParamsSchema } from '../control/protocol/messages/index.js';
+import { townLayout } from '../town/layout.js';
+import { createFileLogger, type Logger } from './logger.js';
+import { Ticker } from './ticker.js';
+import { writeDaemonState, type DaemonState } from './state.js';
+import { releaseParent, tellParent } from './ipc.js';
+import { runTick, type TickContext } from './tick.js';
+
+export interface RunOptions {
+  /** Echo log lines to stderr (when a person runs `gt daemon run` in a terminal). */
+  echo?: boolean;
+}
+
+/**
+ * The daemon process. Returns its exit status. Order matters: the lock is taken before anything
+ * is written, so a loser changes nothing; the pid file and state come next, and the control
+ * socket last, so "the socket answers" implies everything else is in place.
+ */
+export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promise<number> {
+  const layout = townLayout(townRoot);
+  const early = globalThis as { __gtPendingUsr1?: boolean };
+
+  // Signals that arrive before the loop exists are remembered and honoured once it does.
+  const pending = { usr1: false, usr2: false, hup: false, term: '' as string };
+  let onSignal: (sig: 'SIGUSR1' | 'SIGUSR2' | 'SIGHUP' | 'SIGTERM' | 'SIGINT') => void = (sig) => {
+    if (sig === 'SIGUSR1') pending.usr1 = true;
+    else if (sig === 'SIGUSR2') pending.usr2 = true;
+    else if (sig === 'SIGHUP') pending.hup = true;
+    else pending.term = sig;
+  };
+  process.removeAllListeners('SIGUSR1');
+  for (const sig of ['SIGUSR1', 'SIGUSR2', 'SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(sig, () => onSignal(sig));
+  if (early.__gtPendingUsr1) pending.usr1 = true;
+
+  mkdirSync(layout.daemonDir, { recursive: true });
+  const lock = tryLockExclusive(layout.daemonLock);
+  if (!lock) {
+    const holder = readPidFile(layout.daemonPid);
+    const msg = `daemon already running (pid ${holder?.pid ?? 'unknown'})`;
+    tellParent({ type: 'already-running', pid: holder?.pid ?? null });
+    process.stderr.write(`gt: ${msg}\n`);
+    return 1;
+  }
+
+  const nonce = randomBytes(8).toString('hex');
+  const me = { pid: process.pid, nonce };
+  let settings: Settings;
+  try {
+    settings = loadSettings(layout.settingsFile);
+  } catch (e) {
+    const line = e instanceof GtError ? e.line : messageOf(e);
+    // Logged with default limits: the configured ones are what failed to load.
+    createFileLogger(layout.daemonLog, { maxBytes: 10 * 1024 * 1024, keep: 5 }).error(`cannot start: ${line}`);
+    tellParent({ type: 'failed', message: line });
+    process.stderr.write(`gt: ${line}\n`);
+    lock.release();
+    return 1;
+  }
+
+  writePidFile(layout.daemonPid, me);
+  const log: Logger = createFileLogger(layout.daemonLog, {
+    maxBytes: settings.daemon.log_max_size,
+    keep: settings.daemon.log_keep,
+    echo: opts.echo ? (l) => process.stderr.write(l) : undefined,
+  });
+  const startedAt = new Date();
+  const state: DaemonState = {
+    running: true,
+    pid: process.pid,
+    started_at: startedAt.toISOString(),
+    stopped_at: null,
+    tick_count: 0,
+    last_tick: null,
+    next_tick: null,
+    last_tick_ms: null,
+    recovery_interval_ms: settings.daemon.recovery_interval,
+  };
+  writeDaemonState(layout.daemonState, state);
+
+  const abort = new AbortController();
+  const tickCtx: TickContext = { layout, log, settings: () => settings, state };
+  const ticker = new Ticker({
+    intervalMs: settings.daemon.recovery_interval,
+    signal: abort.signal,
+    onError: (e) => log.error(`tick failed: ${messageOf(e)}`),
+    runTick: async (reasons) => {
+      await runTick(tickCtx, reasons);
+      state.next_tick = new Date(Date.now() + ticker.interval).toISOString();
+      state.recovery_interval_ms = ticker.interval;
+      writeDaemonState(layout.daemonState, state);
+    },
+  });
+
+  let server: ControlServer;
+  try {
+    server = await startControlServer({
+      path: layout.controlSocket,
+      warn: (l) => log.warn(l),
+      handlers: {
+        [PING]: () => ({ pid: process.pid, nonce, town: townRoot, version: gtVersion() }),
+        [STATUS]: () => ({
+          ...state,
+          running: true as const,
+          nonce,
+          town: townRoot,
+          uptime_ms: Date.now() - startedAt.getTime(),
+          log_path: layout.daemonLog,
+        }),
+        [TICK]: async (params) => {
+          const p = tickParamsSchema.safeParse(params);
+          if (!p.success) throw new InvalidParamsError('tick takes {"reason"?: string}');
+          await ticker.request(`control${p.data?.reason ? `:${p.data.reason}` : ''}`);
+          return { tick_count: state.tick_count, last_tick_ms: state.last_tick_ms ?? 0 };
+        },
+      },
+    });
+  } catch (e) {
+    log.error(`cannot open control socket ${layout.controlSocket}: ${messageOf(e)}`);
+    tellParent({ type: 'failed', message: `cannot open control socket: ${messageOf(e)}` });
+    removePidFileIfOwned(layout.daemonPid, me);
+    lock.release();
+    return 1;
+  }
+
+  log.info(`daemon started (pid ${process.pid}, town ${townRoot}, recovery_interval ${settings.daemon.recovery_interval}ms)`);
+  tellParent({ type: 'ready', pid: process.pid });
+  releaseParent();
+
+  const reload = () => {
+    try {
+      const next = loadSettings(layout.settingsFile);
+      settings = next;
+      ticker.setInterval(next.daemon.recovery_interval);
+      log.setLimits(next.daemon.log_max_size, next.daemon.log_keep);
+      state.recovery_interval_ms = next.daemon.recovery_interval;
+      state.next_tick = new Date(ticker.nextTickAt).toISOString();
+      writeDaemonState(layout.daemonState, state);
+      log.info(`SIGHUP: settings reloaded (recovery_interval ${next.daemon.recovery_interval}ms)`);
+    } catch (e) {
+      log.warn(`SIGHUP: kept the previous settings: ${e instanceof ConfigError ? e.line : messageOf(e)}`);
+    }
+  };
+
+  const stopped = new Promise<string>((resolve) => {
+    onSignal = (sig) => {
+      if (sig === 'SIGUSR1') {
+        log.info('SIGUSR1: tick requested');
+        void ticker.request('SIGUSR1');
+      } else if (sig === 'SIGUSR2') {
+        log.info('SIGUSR2: restart state reload requested');
+        void ticker.request('SIGUSR2');
+      } else if (sig === 'SIGHUP') reload();
+      else resolve(sig);
+    };
+    if (pending.term) resolve(pending.term);
+  });
+  if (pending.hup) reload();
+  if (pending.usr1) log.info('SIGUSR1 received during start-up: tick requested');
+  ticker.start();
+
+  const sig = await stopped;
+  log.info(`${sig}: shutting down after the current tick`);
+  abort.abort();
+  await ticker.idle();
+  await server.close();
+  state.running = false;
+  state.stopped_at = new Date().toISOString();
+  state.next_tick = null;
+  writeDaemonState(layout.daemonState, state);
+  removePidFileIfOwned(layout.daemonPid, me);
+  rmSync(layout.controlSocket, { force: true });
+  log.info('daemon stopped');
+  lock.release();
+  return 0;
+}

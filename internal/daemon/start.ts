@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { GtError } from '../errors.js';
+import type { TownLayout } from '../town/layout.js';
+import { isStartupMessage, type StartupMessage } from './ipc.js';
+import { probeDaemon } from './probe.js';
+
+export interface StartResult {
+  started: boolean;
+  pid: number;
+}
+
+/** argv that runs this gt's CLI: compiled JS normally, TypeScript through tsx in development. */
+export function gtCommand(): { command: string; args: string[] } {
+  const js = fileURLToPath(new URL('../../cmd/gt/main.js', import.meta.url));
+  if (existsSync(js)) return { command: process.execPath, args: [js] };
+  const ts = fileURLToPath(new URL('../../cmd/gt/main.ts', import.meta.url));
+  return { command: process.execPath, args: ['--import', 'tsx', ts] };
+}
+
+/**
+ * Start the daemon detached and wait until its control socket answers. Safe to run many times
+ * at once: the daemon's lock picks one winner and every caller reports that winner's pid.
+ */
+export async function startDaemon(layout: TownLayout, timeoutMs = 10_000): Promise<StartResult> {
+  const first = await probeDaemon(layout, 1_000);
+  if (first.running) return { started: false, pid: first.pid };
+
+  mkdirSync(layout.daemonDir, { recursive: true });
+  const logOffset = sizeOf(layout.daemonLog);
+  const out = openSync(layout.daemonLog, 'a');
+  const { command, args } = gtCommand();
+  const child = spawn(command, [...args, 'daemon', 'run', '--town', layout.root], {
+    cwd: layout.root,
+    detached: true,
+    stdio: ['ignore', out, out, 'ipc'],
+    env: { ...process.env, GT_TOWN_ROOT: layout.root },
+  });
+  closeSync(out);
+
+  let message: StartupMessage | undefined;
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  child.on('message', (m) => {
+    if (isStartupMessage(m)) message = m;
+  });
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  child.on('error', () => (exited ??= { code: null, signal: null }));
+
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      if (message?.type === 'ready') return { started: true, pid: message.pid };
+      if (message?.type === 'failed') throw startFailed(message.message);
+      const probe = await probeDaemon(layout, 500);
+      if (probe.running) return { started: probe.pid === child.pid, pid: probe.pid };
+      if (exited && message?.type !== 'already-running') {
+        // Died without telling us why: what it printed is in the log.
+        const why = logTail(layout.daemonLog, logOffset) || `exited with ${exited.signal ?? `code ${exited.code}`}`;
+        throw startFailed(why);
+      }
+      if (Date.now() >= deadline) {
+        throw startFailed(`no answer on the control socket within ${timeoutMs}ms`, `see ${layout.daemonLog}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  } finally {
+    if (child.connected) child.disconnect();
+    child.unref();
+  }
+}
+
+function startFailed(reason: string, hint?: string): GtError {
+  return new GtError('DAEMON_START_FAILED', `daemon failed to start: ${reason.replace(/^gt: /, '')}`, { hint });
+}
+
+function sizeOf(p: string): number {
+  try {
+    return statSync(p).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The last non-empty line the log gained since `offset`. */
+function logTail(path: string, offset: number): string {
+  try {
+    const text = readFileSync(path).subarray(offset).toString('utf8');
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    return (lines.at(-1) ?? '').replace(/^\S+Z (ERROR|WARN|INFO)\s+/, '');
+  } catch {
+    return '';
+  }
+}

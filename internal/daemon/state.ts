@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { readJsonFile } from '../config/load.js';
+import { writeJsonAtomicSync } from '../fsx/atomic.js';
+
+/** daemon/state.json: what the daemon last said about itself. Written atomically. */
+export const daemonStateSchema = z.object({
+  running: z.boolean(),
+  pid: z.number().int().positive(),
+  started_at: z.string(),
+  stopped_at: z.string().nullable().optional(),
+  tick_count: z.number().int().min(0),
+  last_tick: z.string().nullable(),
+  next_tick: z.string().nullable(),
+  last_tick_ms: z.number().nullable(),
+  recovery_interval_ms: z.number(),
+  last_tick_actions: z.record(z.string(), z.number()).optional(),
+});
+export type DaemonState = z.output<typeof daemonStateSchema>;
+
+export function writeDaemonState(path: string, state: DaemonState): void {
+  writeJsonAtomicSync(path, state);
+}
+
+/** The last state written, or undefined if there is none. Throws ConfigError if corrupt. */
+export function readDaemonState(path: string): DaemonState | undefined {
+  return readJsonFile(path, daemonStateSchema.optional(), { label: 'daemon/state.json', ifMissing: undefined });
+}
