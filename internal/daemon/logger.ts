@@ -55,7 +55,7 @@ export function createFileLogger(path: string, opts: FileLoggerOptions): Logger 
   const write = (level: Level, msg: string) => {
     const flat = msg.replace(/\s*\n\s*/g, ' | ');
     let line = `${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${flat}\n`;
-    if (Buffer.byteLength(line) > maxBytes) line = `${line.slice(0, Math.max(0, maxBytes - 2))}…\n`;
+    if (Buffer.byteLength(line) > maxBytes) line = `${cutToBytes(line, Math.max(0, maxBytes - 4))}...\n`;
     const bytes = Buffer.byteLength(line);
     if (size > 0 && size + bytes > maxBytes) rotate();
     try {
@@ -86,4 +86,11 @@ function currentSize(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/** The longest prefix of `s` that fits in `bytes` bytes of UTF-8. */
+function cutToBytes(s: string, bytes: number): string {
+  let out = s.slice(0, bytes);
+  while (Buffer.byteLength(out) > bytes) out = out.slice(0, -1);
+  return out;
 }

@@ -1,4 +1,5 @@
 import { callControl } from '../control/client.js';
+import { isPingResult } from '../control/protocol/messages/ping.js';
 import { readPidFile, type PidRecord } from '../fsx/pidfile.js';
 import { flockHolders, processStartTime } from '../fsx/proc.js';
 import type { TownLayout } from '../town/layout.js';
@@ -18,8 +19,8 @@ export type Probe =
  */
 export async function probeDaemon(layout: TownLayout, timeoutMs = 2_000): Promise<Probe> {
   try {
-    const r = (await callControl(layout.controlSocket, 'ping', undefined, { timeoutMs })) as Partial<DaemonIdentity> | null;
-    if (!r || typeof r.pid !== 'number' || typeof r.nonce !== 'string') return { running: false, reason: 'control socket gave a malformed ping answer' };
+    const r = await callControl(layout.controlSocket, 'ping', undefined, { timeoutMs });
+    if (!isPingResult(r)) return { running: false, reason: 'control socket gave a malformed ping answer' };
     return { running: true, pid: r.pid, nonce: r.nonce };
   } catch (e) {
     return { running: false, reason: e instanceof Error ? e.message : String(e) };

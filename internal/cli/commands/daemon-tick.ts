@@ -1,8 +1,8 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
 import { callControl } from '../../control/client.js';
-import { tickResultSchema } from '../../control/protocol/messages/tick.js';
+import { isTickResult } from '../../control/protocol/messages/tick.js';
 import { townLayout } from '../../town/layout.js';
-import { NotRunningError } from '../../errors.js';
+import { GtError, NotRunningError } from '../../errors.js';
 import { printJson } from '../output.js';
 
 export const spec: CommandSpec = {
@@ -20,7 +20,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (e instanceof Error && 'reason' in e && e.reason === 'not-listening') throw new NotRunningError();
     throw e;
   }
-  const r = tickResultSchema.parse(raw);
+  if (!isTickResult(raw)) throw new GtError('CONTROL_FAILED', 'the daemon sent a malformed tick answer');
+  const r = raw;
   if (ctx.json) printJson(r);
   else ctx.out(`tick ${r.tick_count} done (${r.last_tick_ms}ms)`);
   return 0;

@@ -1,27 +1,49 @@
-import { z } from 'zod';
-
 export const STATUS = 'status' as const;
-
-export const statusResultSchema = z.object({
-  running: z.literal(true),
-  pid: z.number().int().positive(),
-  nonce: z.string(),
-  town: z.string(),
-  started_at: z.string(),
-  uptime_ms: z.number(),
-  tick_count: z.number().int(),
-  last_tick: z.string().nullable(),
-  next_tick: z.string().nullable(),
-  last_tick_ms: z.number().nullable(),
-  recovery_interval_ms: z.number(),
-  log_path: z.string(),
-  last_tick_actions: z.record(z.string(), z.number()).optional(),
-});
-export type StatusResult = z.output<typeof statusResultSchema>;
 
 export interface StatusRequest {
   method: typeof STATUS;
 }
+
+export interface StatusResult {
+  running: true;
+  pid: number;
+  nonce: string;
+  town: string;
+  started_at: string;
+  uptime_ms: number;
+  tick_count: number;
+  last_tick: string | null;
+  next_tick: string | null;
+  last_tick_ms: number | null;
+  recovery_interval_ms: number;
+  log_path: string;
+  last_tick_actions?: Record<string, number>;
+}
+
 export function isStatusRequest(m: { method: string }): m is StatusRequest {
   return m.method === STATUS;
+}
+
+const strOrNull = (v: unknown) => v === null || typeof v === 'string';
+const numOrNull = (v: unknown) => v === null || typeof v === 'number';
+
+export function isStatusResult(x: unknown): x is StatusResult {
+  const r = x as StatusResult;
+  return (
+    !!r &&
+    typeof r === 'object' &&
+    r.running === true &&
+    Number.isInteger(r.pid) &&
+    typeof r.nonce === 'string' &&
+    typeof r.town === 'string' &&
+    typeof r.started_at === 'string' &&
+    typeof r.uptime_ms === 'number' &&
+    Number.isInteger(r.tick_count) &&
+    strOrNull(r.last_tick) &&
+    strOrNull(r.next_tick) &&
+    numOrNull(r.last_tick_ms) &&
+    typeof r.recovery_interval_ms === 'number' &&
+    typeof r.log_path === 'string' &&
+    (r.last_tick_actions === undefined || (typeof r.last_tick_actions === 'object' && r.last_tick_actions !== null))
+  );
 }

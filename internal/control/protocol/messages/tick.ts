@@ -1,16 +1,25 @@
-import { z } from 'zod';
-
 /** Ask for a tick now; answers once a tick that started after the request has finished. */
 export const TICK = 'tick' as const;
 
-export const tickParamsSchema = z.object({ reason: z.string().max(200).optional() }).strict().optional();
-export const tickResultSchema = z.object({ tick_count: z.number().int(), last_tick_ms: z.number() });
-export type TickResult = z.output<typeof tickResultSchema>;
+export interface TickParams {
+  reason?: string;
+}
 
 export interface TickRequest {
   method: typeof TICK;
-  params?: z.output<typeof tickParamsSchema>;
+  params?: TickParams;
 }
+
+export interface TickResult {
+  tick_count: number;
+  last_tick_ms: number;
+}
+
 export function isTickRequest(m: { method: string }): m is TickRequest {
   return m.method === TICK;
+}
+
+export function isTickResult(x: unknown): x is TickResult {
+  const r = x as TickResult;
+  return !!r && typeof r === 'object' && Number.isInteger(r.tick_count) && typeof r.last_tick_ms === 'number';
 }

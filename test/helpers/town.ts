@@ -1,0 +1,134 @@
+/**
+ * Shared test helpers: temp towns, running the built CLI, polling with a deadline.
+ * Tests never sleep-and-hope: they poll a condition until a generous deadline.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const GT_BIN = join(REPO, 'dist', 'cmd', 'gt', 'main.js');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the built CLI (make build first) and collect its output. */
+export function gt(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [GT_BIN, ...args], {
+      cwd: opts.cwd ?? REPO,
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.end(opts.input ?? '');
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`gt ${args.join(' ')} timed out; stdout=${stdout} stderr=${stderr}`));
+    }, opts.timeoutMs ?? 60_000);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+export function gtSync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
+  const r = spawnSync(process.execPath, [GT_BIN, ...args], {
+    cwd: opts.cwd ?? REPO,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function tempDir(prefix = 'gt-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface TempTown {
+  root: string;
+  /** Merge keys into settings/config.json (deep for one level of objects). */
+  settings(patch: Record<string, unknown>): void;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh town from `gt install`, with any settings patch applied. */
+export async function makeTown(opts: { agent?: string; settings?: Record<string, unknown> } = {}): Promise<TempTown> {
+  const dir = tempDir();
+  const root = join(dir, 'town');
+  const r = await gt(['install', root, ...(opts.agent ? ['--agent', opts.agent] : [])]);
+  if (r.code !== 0) throw new Error(`gt install failed: ${r.stderr}`);
+  const town: TempTown = {
+    root,
+    settings(patch) {
+      const file = join(root, 'settings', 'config.json');
+      const cur = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(patch)) {
+        cur[k] = v && typeof v === 'object' && !Array.isArray(v) ? { ...(cur[k] as object), ...(v as object) } : v;
+      }
+      writeFileSync(file, `${JSON.stringify(cur, null, 2)}\n`);
+    },
+    async cleanup() {
+      // Stop this town's daemon (by its verified pid, through gt) and remove the files.
+      await gt(['daemon', 'stop', '--grace', '5s', '--town', root]).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  if (opts.settings) town.settings(opts.settings);
+  mkdirSync(join(root, 'daemon'), { recursive: true });
+  return town;
+}
+
+/** Poll `fn` until it returns a truthy value or the deadline passes (then throw with `what`). */
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 15_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Live (non-zombie) pids whose command line contains every needle. Read-only scan of /proc. */
+export function pidsMatching(...needles: string[]): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' ');
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state === 'Z') continue;
+      if (needles.every((n) => cmd.includes(n))) out.push(Number(e));
+    } catch {
+      // Process exited while we looked.
+    }
+  }
+  return out;
+}
+
+/** Daemon processes of this town (`gt daemon run --town <root>`). */
+export function daemonPids(root: string): number[] {
+  return pidsMatching('daemon run', `--town ${root}`);
+}
+
+export function readJson<T = any>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
