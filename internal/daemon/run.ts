@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { gtVersion } from '../fsx/package-root.js';
 import { randomBytes } from 'node:crypto';
 import { loadSettings, type Settings } from '../config/settings.js';
@@ -87,12 +87,19 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   writeDaemonState(layout.daemonState, state);
 
   const abort = new AbortController();
+  let requestStop: (why: string) => void = (why) => (pending.term = why);
   const tickCtx: TickContext = { layout, log, settings: () => settings, state };
   const ticker = new Ticker({
     intervalMs: settings.daemon.recovery_interval,
     signal: abort.signal,
     onError: (e) => log.error(`tick failed: ${messageOf(e)}`),
     runTick: async (reasons) => {
+      if (!existsSync(layout.townFile)) {
+        // The town was deleted under us: nothing left to supervise, and no one could stop us.
+        log.error(`town ${townRoot} is gone (no mayor/town.json); shutting down`);
+        requestStop('town-removed');
+        return;
+      }
       await runTick(tickCtx, reasons);
       state.next_tick = new Date(Date.now() + ticker.interval).toISOString();
       state.recovery_interval_ms = ticker.interval;
@@ -131,6 +138,9 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     return 1;
   }
 
+  // A bug in one tick or one request must not take the supervisor of every agent down with it.
+  process.on('uncaughtException', (e) => log.error(`uncaught exception (daemon keeps running): ${e.stack ?? messageOf(e)}`));
+  process.on('unhandledRejection', (e) => log.error(`unhandled rejection (daemon keeps running): ${messageOf(e)}`));
   log.info(`daemon started (pid ${process.pid}, town ${townRoot}, recovery_interval ${settings.daemon.recovery_interval}ms)`);
   tellParent({ type: 'ready', pid: process.pid });
   releaseParent();
@@ -151,6 +161,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   };
 
   const stopped = new Promise<string>((resolve) => {
+    requestStop = resolve;
     onSignal = (sig) => {
       if (sig === 'SIGUSR1') {
         log.info('SIGUSR1: tick requested');
@@ -175,7 +186,12 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   state.running = false;
   state.stopped_at = new Date().toISOString();
   state.next_tick = null;
-  writeDaemonState(layout.daemonState, state);
+  try {
+    writeDaemonState(layout.daemonState, state);
+  } catch (e) {
+    // The town may be gone (see the tick); shutting down matters more than the record.
+    log.warn(`could not write the final state: ${messageOf(e)}`);
+  }
   removePidFileIfOwned(layout.daemonPid, me);
   rmSync(layout.controlSocket, { force: true });
   log.info('daemon stopped');

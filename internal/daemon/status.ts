@@ -2,10 +2,11 @@ import { callControl } from '../control/client.js';
 import { isStatusResult, type StatusResult } from '../control/protocol/messages/status.js';
 import type { TownLayout } from '../town/layout.js';
 import type { DaemonState } from './state.js';
+import { flockHolders } from '../fsx/proc.js';
 
 export type DaemonStatus =
   | StatusResult
-  | { running: false; log_path: string; last: DaemonState | null; reason: string };
+  | { running: false; log_path: string; last: DaemonState | null; reason: string; lock_holder: number | null };
 
 /** Ask the daemon itself; when nothing answers, report the last state it wrote. */
 export async function daemonStatus(layout: TownLayout): Promise<DaemonStatus> {
@@ -27,5 +28,7 @@ export async function daemonStatus(layout: TownLayout): Promise<DaemonStatus> {
   }
   // A state file that still says running belongs to a daemon that died without cleaning up.
   if (last?.running) last = { ...last, running: false };
-  return { running: false, log_path: layout.daemonLog, last, reason };
+  // Holding the lock without answering: a daemon that is starting, stopped or stuck.
+  const lock_holder = flockHolders(layout.daemonLock)[0] ?? null;
+  return { running: false, log_path: layout.daemonLog, last, reason, lock_holder };
 }

@@ -1,8 +1,8 @@
 import { GtError, NotRunningError } from '../errors.js';
-import { removePidFileIfOwned } from '../fsx/pidfile.js';
+import { readPidFile, removePidFileIfOwned } from '../fsx/pidfile.js';
 import { flockHolders, processStartTime, processState } from '../fsx/proc.js';
 import type { TownLayout } from '../town/layout.js';
-import { probeDaemon, verifyDaemon, type Probe } from './probe.js';
+import { probeDaemon, verifyDaemon, type Probe, type Verified } from './probe.js';
 
 export interface StopResult {
   pid: number;
@@ -22,22 +22,27 @@ function sameProcessAlive(pid: number, startTime: number): boolean {
  * Stop the daemon, signalling only a process proven to be it (socket answer, pid file, lock
  * holder and start time all agree). TERM, wait `graceMs`, then KILL.
  */
-export async function stopDaemon(layout: TownLayout, graceMs = 10_000): Promise<StopResult> {
+export async function stopDaemon(layout: TownLayout, graceMs = 10_000, answerWaitMs = 5_000): Promise<StopResult> {
   let probe: Probe = await probeDaemon(layout, 2_000);
   if (!probe.running && flockHolders(layout.daemonLock).length > 0) {
-    // A daemon holds the lock but is not answering yet: it is starting. Wait for it so the stop
-    // is not lost, rather than signalling something we cannot prove is the daemon.
-    const until = Date.now() + 5_000;
+    // A daemon holds the lock but is not answering: it is starting, or wedged. Give a starting
+    // daemon time to answer so the stop is not lost.
+    const until = Date.now() + answerWaitMs;
     while (!probe.running && Date.now() < until && flockHolders(layout.daemonLock).length > 0) {
       await sleep(50);
       probe = await probeDaemon(layout, 500);
     }
   }
-  if (!probe.running) throw new NotRunningError('daemon is not running');
-
-  const proof = verifyDaemon(layout, probe);
+  let proof: Verified | string;
+  if (probe.running) {
+    proof = verifyDaemon(layout, probe);
+  } else {
+    const wedged = wedgedDaemon(layout);
+    if (!wedged) throw new NotRunningError('daemon is not running');
+    proof = wedged;
+  }
   if (typeof proof === 'string') {
-    throw new GtError('DAEMON_STOP_FAILED', `refusing to signal pid ${probe.pid}: ${proof}`);
+    throw new GtError('DAEMON_STOP_FAILED', `refusing to signal pid ${probe.running ? probe.pid : '?'}: ${proof}`);
   }
   const { pid, startTime } = proof;
   process.kill(pid, 'SIGTERM');
@@ -57,4 +62,18 @@ export async function stopDaemon(layout: TownLayout, graceMs = 10_000): Promise<
   }
   removePidFileIfOwned(layout.daemonPid, proof);
   return { pid, forced: true };
+}
+
+/**
+ * A daemon that holds the lock but does not answer (stopped, or stuck in a tick). Holding
+ * daemon.lock is itself the proof: only `gt daemon run` takes it, and a recycled pid cannot
+ * hold it. The pid file must agree so that we never act on a lock we do not understand.
+ */
+function wedgedDaemon(layout: TownLayout): Verified | undefined {
+  const holders = flockHolders(layout.daemonLock);
+  const rec = readPidFile(layout.daemonPid);
+  if (holders.length !== 1 || !rec || rec.pid !== holders[0]) return undefined;
+  const startTime = processStartTime(rec.pid);
+  if (startTime === undefined) return undefined;
+  return { ...rec, startTime };
 }

@@ -9,7 +9,7 @@ export const spec: CommandSpec = {
   usage: 'gt daemon status [--town DIR] [--json]',
   description: 'Is the daemon running: pid, uptime, tick count, last and next tick, log path.',
   options: { json: { type: 'boolean', description: 'print the status as JSON' } },
-  details: 'Exit 0 when running, 3 when not (as LSB/systemctl do).',
+  details: 'Exit 0 when running (the control socket answers), 3 when not (as LSB/systemctl do).\nA daemon that holds the lock but does not answer is reported as not answering (exit 3).',
 };
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -19,7 +19,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     return s.running ? EXIT.ok : EXIT.notRunning;
   }
   if (!s.running) {
-    ctx.out('daemon is not running');
+    if (s.lock_holder !== null) {
+      ctx.out(`daemon not answering: pid ${s.lock_holder} holds daemon/daemon.lock (starting, stopped or stuck; 'gt daemon stop' stops it)`);
+    } else ctx.out('daemon is not running');
     if (s.last) ctx.out(`last ran as pid ${s.last.pid}, ${s.last.tick_count} ticks, stopped ${s.last.stopped_at ?? 'without a clean stop'}`);
     ctx.out(`log: ${s.log_path}`);
     return EXIT.notRunning;
