@@ -20,6 +20,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['daemon', 'pid'], summary: "print the daemon's pid", load: () => import('./commands/daemon-pid.js') },
   { path: ['daemon', 'logs'], summary: "show or follow the daemon's log", load: () => import('./commands/daemon-logs.js') },
   { path: ['daemon', 'tick'], summary: 'run one tick now and wait for it', load: () => import('./commands/daemon-tick.js') },
+  { path: ['prime'], summary: "print the current agent's role instructions", load: () => import('./commands/prime.js') },
+  { path: ['sim'], summary: 'run the simulated agent (no LLM) in this terminal', load: () => import('./commands/sim.js') },
 ];
 
 export const GROUP_SUMMARIES: Record<string, string> = {

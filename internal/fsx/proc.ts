@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { errnoCode } from '../errors.js';
 
 /** True if a process with this pid exists (even if owned by someone else). */
@@ -74,4 +74,117 @@ export function flockHolders(path: string): number[] {
     if (Number(devIno[2]) === ino) pids.push(Number(f[4]));
   }
   return pids;
+}
+
+/** One row of the process table, read from /proc/<pid>/{stat,cmdline}. */
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  /** Kernel command name (at most 15 bytes; set by exec from the file name, or by prctl). */
+  comm: string;
+  /** State letter (R, S, D, Z, T, ...). */
+  state: string;
+  /** Clock ticks since boot; with the pid it names one process for its whole life. */
+  startTime: number;
+  /** argv; empty for kernel threads and zombies. */
+  cmdline: string[];
+}
+
+/** Parse the text of /proc/<pid>/stat. comm may hold spaces and ')'; the last ')' ends it. */
+export function parseProcStat(pid: number, stat: string): Omit<ProcInfo, 'cmdline'> | undefined {
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const rest = stat.slice(close + 2).split(' ');
+  const ppid = Number(rest[1]);
+  const startTime = Number(rest[19]);
+  if (!Number.isInteger(ppid) || !Number.isFinite(startTime)) return undefined;
+  return { pid, ppid, comm: stat.slice(open + 1, close), state: rest[0] ?? '?', startTime };
+}
+
+/** One process's row, or undefined if it is gone (it may exit while we read). */
+export function readProcInfo(pid: number): ProcInfo | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const base = parseProcStat(pid, stat);
+  if (!base) return undefined;
+  let cmdline: string[] = [];
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    cmdline = raw.length ? raw.replace(/\0$/, '').split('\0') : [];
+  } catch {
+    // Exited between the two reads; the stat row is still a truthful last sight of it.
+  }
+  return { ...base, cmdline };
+}
+
+/**
+ * A snapshot of every process on the machine (one pass over /proc). Processes come and go while
+ * it is read, so it is a best-effort picture: callers re-check a pid (start time) before acting.
+ */
+export function readProcTable(): Map<number, ProcInfo> {
+  const table = new Map<number, ProcInfo>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return table;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const info = readProcInfo(Number(e));
+    if (info) table.set(info.pid, info);
+  }
+  return table;
+}
+
+/** Every pid below `roots` in `table` (the roots included when present), breadth first. */
+export function descendantPids(table: ReadonlyMap<number, ProcInfo>, roots: Iterable<number>): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of table.values()) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
+  const seen = new Set<number>();
+  const queue: number[] = [];
+  for (const r of roots) {
+    if (table.has(r) && !seen.has(r)) {
+      seen.add(r);
+      queue.push(r);
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    for (const c of children.get(queue[i]!) ?? []) {
+      if (!seen.has(c)) {
+        seen.add(c);
+        queue.push(c);
+      }
+    }
+  }
+  return queue;
+}
+
+/**
+ * The initial environment of a process (/proc/<pid>/environ) as a map; undefined when it is gone
+ * or not ours to read. It shows the environment the process was exec'd with, which is what a
+ * marker variable set at session creation survives in, even after setsid or a double fork.
+ */
+export function readProcEnviron(pid: number): Map<string, string> | undefined {
+  let raw: string;
+  try {
+    raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const env = new Map<string, string>();
+  for (const kv of raw.split('\0')) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) env.set(kv.slice(0, eq), kv.slice(eq + 1));
+  }
+  return env;
 }

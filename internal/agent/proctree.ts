@@ -1,0 +1,93 @@
+import { basename } from 'node:path';
+import { descendantPids, readProcTable, type ProcInfo } from '../fsx/proc.js';
+
+export type ProcTable = ReadonlyMap<number, ProcInfo>;
+
+/** Where liveness gets process trees from: a table already read, or a function that reads one. */
+export type ProcSource = ProcTable | (() => ProcTable);
+
+export const defaultProcSource: () => ProcTable = readProcTable;
+
+/** Programs whose first argument names the real program (`node /path/gt-sim`, `python3 x.py`). */
+export const INTERPRETERS = new Set(['node', 'nodejs', 'bun', 'deno', 'python', 'python3', 'perl', 'ruby', 'sh', 'bash', 'dash', 'zsh']);
+
+/** Shells: a pane where only these are left holds no agent. */
+export const SHELLS = new Set(['bash', 'sh', 'zsh', 'fish', 'dash', 'ksh', 'mksh', 'tcsh', 'csh', 'ash', 'busybox', 'login', '-bash', '-sh', '-zsh', '-fish', '-dash']);
+
+/**
+ * Special process-name tokens. `<version>` stands for a bare version number such as `2.1.197`,
+ * which is what Claude Code's process calls itself (it sets its title to its version).
+ * A name written `/.../` is a regular expression.
+ */
+export const VERSION_TOKEN = '<version>';
+const VERSION_RE = /^\d+\.\d+\.\d+([-.+][0-9A-Za-z.-]+)?$/;
+
+export type NameMatcher = (candidate: string) => boolean;
+
+/** Compile a runtime's process names into one predicate. */
+export function compileProcessNames(names: readonly string[]): NameMatcher {
+  const exact = new Set<string>();
+  const patterns: RegExp[] = [];
+  for (const n of names) {
+    if (!n) continue;
+    if (n === VERSION_TOKEN) patterns.push(VERSION_RE);
+    else if (n.length > 2 && n.startsWith('/') && n.endsWith('/')) patterns.push(new RegExp(n.slice(1, -1)));
+    else {
+      exact.add(n);
+      // The kernel's comm is cut at 15 bytes: `a-long-agent-name` appears as `a-long-agent-na`.
+      if (Buffer.byteLength(n) > 15) exact.add(Buffer.from(n).subarray(0, 15).toString('utf8'));
+    }
+  }
+  return (c: string) => exact.has(c) || patterns.some((re) => re.test(c));
+}
+
+const INLINE_CODE = new Set(['-c', '-e', '--eval', '-p', '--print']);
+/** Interpreter options whose value is the next argument (the `--opt=value` form needs nothing). */
+const VALUE_OPTIONS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C', '--input-type', '--title', '--env-file', '-W', '-X']);
+
+function stripScriptExt(name: string): string {
+  return name.replace(/\.(m?js|cjs|ts|mts|py|sh|rb|pl)$/, '');
+}
+
+/** The names a process goes by: comm, basename of argv[0], and for interpreters the script. */
+export function processNamesOf(p: ProcInfo): string[] {
+  const out = [p.comm];
+  const argv0 = p.cmdline[0];
+  if (argv0) out.push(basename(argv0));
+  const prog = basename(argv0 ?? p.comm);
+  if (INTERPRETERS.has(prog) || INTERPRETERS.has(p.comm)) {
+    // The script is the first argument that is not an option (`node --import tsx /x/gt-sim.ts`):
+    // skip options and, for `--opt value` pairs, their values when they are not paths.
+    for (let i = 1; i < p.cmdline.length; i++) {
+      const a = p.cmdline[i]!;
+      if (INLINE_CODE.has(a)) break; // inline code names no program
+      if (a === '-m' && p.cmdline[i + 1]) {
+        out.push(p.cmdline[i + 1]!); // python -m module: the module is the program
+        break;
+      }
+      if (a.startsWith('-')) {
+        if (VALUE_OPTIONS.has(a)) i++; // `--import tsx`: skip the option's value too
+        continue;
+      }
+      const b = basename(a);
+      out.push(b, stripScriptExt(b));
+      break;
+    }
+  }
+  return out;
+}
+
+export function processMatches(p: ProcInfo, match: NameMatcher): boolean {
+  return processNamesOf(p).some(match);
+}
+
+/** The live (non-zombie) processes in the trees under `roots`. */
+export function liveTree(table: ProcTable, roots: readonly number[]): ProcInfo[] {
+  return descendantPids(table, roots)
+    .map((pid) => table.get(pid)!)
+    .filter((p) => p.state !== 'Z' && p.state !== 'X');
+}
+
+export function isShell(p: ProcInfo): boolean {
+  return SHELLS.has(p.comm) || SHELLS.has(basename(p.cmdline[0] ?? ''));
+}

@@ -1,0 +1,26 @@
+import type { CommandContext, CommandSpec } from '../spec.js';
+
+export const spec: CommandSpec = {
+  usage: 'gt sim',
+  description:
+    'Run the simulated agent (no LLM) in this terminal: prints a prompt, refreshes its heartbeat file, echoes nudged text and runs "run: gt <args>" lines. Started by gt in role sessions with the "sim" runtime.',
+  details: [
+    'Reads GT_TOWN_ROOT, GT_ROLE, GT_RIG, GT_POLECAT, GT_CREW and GT_SESSION (set by gt when it starts a session).',
+    'Knobs for tests:',
+    '  GT_SIM_HEARTBEAT_INTERVAL=5s  heartbeat file refresh interval',
+    '  GT_SIM_EXIT_CODE=N            exit at once with status N',
+    '  GT_SIM_CRASH_AFTER=30s        exit 1 after that long',
+    '  GT_SIM_HANG=1|<duration>      stop heartbeating and answering (keeps running)',
+    '  GT_SIM_IGNORE_SIGHUP=1        survive SIGHUP',
+    '  GT_SIM_SETSID_CHILD=1         fork a setsid child that ignores SIGHUP (pid in the heartbeat file)',
+    'Input lines: any text is echoed as "received: <text>"; "run: gt <args>" runs gt; "exit [N]" exits.',
+  ].join('\n'),
+};
+
+export async function run(ctx: CommandContext): Promise<number> {
+  // First thing: liveness recognises the sim by this name (comm and cmdline on Linux).
+  process.title = 'gt-sim';
+  const { simOptionsFromEnv } = await import('../../sim/options.js');
+  const { runSim } = await import('../../sim/agent.js');
+  return runSim(simOptionsFromEnv(process.env, ctx.town()));
+}
