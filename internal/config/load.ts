@@ -50,7 +50,7 @@ export function readJsonFile<S extends z.ZodType>(path: string, schema: S, optio
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(label, undefined, `not valid JSON (${messageOf(e)}); fix the syntax or restore it from templates/`);
+    throw new ConfigError(label, undefined, `not valid JSON (${messageOf(e).replace(/\s+/g, ' ').slice(0, 200)}); fix the syntax or restore it from templates/`);
   }
   return parseWith(schema, value, label);
 }

@@ -35,7 +35,7 @@ export async function startDaemon(layout: TownLayout, timeoutMs = 10_000): Promi
     cwd: layout.root,
     detached: true,
     stdio: ['ignore', out, out, 'ipc'],
-    env: { ...process.env, GT_TOWN_ROOT: layout.root },
+    env: daemonEnv(layout.root),
   });
   closeSync(out);
 
@@ -91,4 +91,14 @@ function logTail(path: string, offset: number): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * The daemon's environment: the caller's, minus the markers that tie a process to an agent
+ * session (killing that session would otherwise take the daemon with it) and the agent identity.
+ */
+export function daemonEnv(town: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GT_TOWN_ROOT: town };
+  for (const k of ['GT_SESSION', 'GT_TMUX_SOCKET', 'GT_ROLE', 'GT_RIG', 'GT_POLECAT', 'GT_CREW', 'BD_ACTOR', 'TMUX', 'TMUX_PANE']) delete env[k];
+  return env;
 }

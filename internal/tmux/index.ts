@@ -47,3 +47,4 @@ export {
   type HookStatus,
 } from './hooks.js';
 export { privateServers, type PrivateServers } from './testing.js';
+export { attachSession } from './attach.js';

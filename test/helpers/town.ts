@@ -132,3 +132,26 @@ export function daemonPids(root: string): number[] {
 export function readJson<T = any>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
+
+/** Live pids whose environment has KEY=VALUE (how we find a town's agent processes). */
+export function pidsWithEnv(key: string, value: string): number[] {
+  const needle = `${key}=${value}`;
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
+      if (readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(needle)) out.push(Number(e));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return out;
+}
+
+/** The town's tmux socket name, as gt computes it. */
+export async function townSocket(root: string): Promise<string> {
+  const { townSocketName } = await import('../../internal/tmux/socket.js');
+  return townSocketName(root);
+}

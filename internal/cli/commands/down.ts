@@ -1,0 +1,23 @@
+import type { CommandContext, CommandSpec } from '../spec.js';
+import { townDown as bringDown } from '../../daemon/down.js';
+import { printJson } from '../output.js';
+
+export const spec: CommandSpec = {
+  usage: 'gt down [--town DIR] [--json]',
+  description:
+    "Stop this town: every session on the town's tmux server with its whole process tree (including processes that escaped with setsid), then the daemon. Holds daemon/shutdown.lock while it runs so nothing restarts what it stops. Other tmux servers and other towns are left alone.",
+  options: { json: { type: 'boolean', description: 'print what was stopped as JSON' } },
+  details: 'Exit 1 if a session or process survived (they are listed).',
+};
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const r = await bringDown(ctx.town());
+  if (ctx.json) printJson(r);
+  else {
+    ctx.out(r.sessions.length ? `stopped ${r.sessions.length} session${r.sessions.length > 1 ? 's' : ''}: ${r.sessions.join(', ')}` : 'no sessions were running');
+    if (r.processes) ctx.out(`ended ${r.processes} agent process${r.processes > 1 ? 'es' : ''}`);
+    ctx.out(r.daemon ? `daemon stopped (pid ${r.daemon})` : 'daemon was not running');
+    if (r.remaining.length) ctx.err(`gt: still running after gt down: ${r.remaining.join(', ')}`);
+  }
+  return r.remaining.length ? 1 : 0;
+}

@@ -1,0 +1,36 @@
+import { lockExclusive } from '../fsx/flock.js';
+import { GtError, NotRunningError } from '../errors.js';
+import { Tmux, townSocketName } from '../tmux/index.js';
+import { stopAllSessions } from '../session/stop.js';
+import { townLayout } from '../town/layout.js';
+import { stopDaemon } from './stop.js';
+
+export interface DownResult {
+  sessions: string[];
+  processes: number;
+  daemon: number | null;
+  remaining: string[];
+}
+
+/**
+ * `gt down`: with daemon/shutdown.lock held (the daemon starts, kills and nudges nothing while it
+ * is held), stop every session of the town with its process tree, then the daemon, then check.
+ */
+export async function townDown(town: string): Promise<DownResult> {
+  const layout = townLayout(town);
+  const lock = await lockExclusive(layout.shutdownLock, 60_000);
+  if (!lock) throw new GtError('LOCK_HELD', 'another gt down holds daemon/shutdown.lock', { hint: 'wait for it to finish' });
+  try {
+    const tmux = new Tmux(townSocketName(town));
+    const sessions = await stopAllSessions(tmux);
+    let daemon: number | null = null;
+    try {
+      daemon = (await stopDaemon(layout)).pid;
+    } catch (e) {
+      if (!(e instanceof NotRunningError)) throw e;
+    }
+    return { sessions: sessions.sessions, processes: sessions.processes, daemon, remaining: sessions.remaining };
+  } finally {
+    lock.release();
+  }
+}

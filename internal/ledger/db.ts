@@ -1,0 +1,103 @@
+import { mkdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { GtError, errnoCode, isGtError, messageOf } from '../errors.js';
+import { migrate } from './migrations.js';
+
+export type Db = Database.Database;
+
+export interface OpenDbOptions {
+  /** How long SQLite itself waits for a lock before SQLITE_BUSY (ms). */
+  busyTimeoutMs?: number;
+  /** How many times a BUSY that escaped the timeout is retried, with jittered backoff. */
+  busyRetries?: number;
+}
+
+const DEFAULTS = { busyTimeoutMs: 10_000, busyRetries: 8 } as const;
+const LABEL = '.beads/beads.db';
+
+/** SQLite result codes meaning "someone else holds a lock right now": safe to retry the whole step. */
+export function isBusy(e: unknown): boolean {
+  const code = errnoCode(e);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+export function isSqliteError(e: unknown): boolean {
+  return errnoCode(e)?.startsWith('SQLITE_') ?? false;
+}
+
+// A synchronous sleep: better-sqlite3 is synchronous, so the retry loop around it is too.
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/**
+ * Run `fn`, retrying when SQLITE_BUSY escapes SQLite's own busy timeout (it can: WAL recovery,
+ * the journal-mode switch on a fresh file, checkpoints). `fn` must be a whole transaction or a
+ * step with no partial effects, so running it again is safe.
+ */
+export function withBusyRetry<T>(fn: () => T, retries: number = DEFAULTS.busyRetries): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!isBusy(e) || attempt >= retries) throw e;
+      // Exponential backoff with full jitter, so a herd of writers spreads out.
+      sleepSync(Math.random() * Math.min(2_000, 25 * 2 ** attempt));
+    }
+  }
+}
+
+/** Turn a SQLite failure into one clear GtError line; GtErrors pass through unchanged. */
+export function ledgerError(e: unknown, path: string): GtError {
+  if (isGtError(e)) return e;
+  const code = errnoCode(e) ?? '';
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new GtError('IO', `${LABEL} (${path}) is not a valid SQLite database: ${messageOf(e)}`, {
+      hint: 'move it aside to start an empty ledger, or restore it from a backup',
+      cause: e,
+    });
+  }
+  if (isBusy(e)) {
+    return new GtError('LOCK_HELD', `${LABEL} stayed locked by other writers; gave up after retrying`, {
+      hint: 'try again; if it persists, look for a stuck gt process holding the ledger',
+      cause: e,
+    });
+  }
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_PERM') {
+    return new GtError('IO', `cannot use ${LABEL} (${path}): ${messageOf(e)}`, { hint: 'check the file and directory permissions', cause: e });
+  }
+  return new GtError('IO', `${LABEL}: ${messageOf(e)}`, { cause: e });
+}
+
+/**
+ * Open the town's ledger: create `.beads/` on first use, WAL, busy timeout, synchronous=NORMAL,
+ * then bring the schema up to date. Every failure is a one-line GtError.
+ */
+export function openDb(beadsDir: string, file: string, options: OpenDbOptions = {}): Db {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULTS.busyTimeoutMs;
+  const retries = options.busyRetries ?? DEFAULTS.busyRetries;
+  try {
+    mkdirSync(beadsDir, { recursive: true });
+  } catch (e) {
+    throw new GtError('IO', `cannot create ${beadsDir}: ${messageOf(e)}`, { cause: e });
+  }
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { timeout: busyTimeoutMs });
+    const opened = db;
+    // Switching a fresh file to WAL takes an exclusive lock; many first openers can collide here.
+    withBusyRetry(() => opened.pragma('journal_mode = WAL'), retries);
+    opened.pragma('synchronous = NORMAL');
+    opened.pragma('foreign_keys = ON');
+    withBusyRetry(() => migrate(opened), retries);
+    return opened;
+  } catch (e) {
+    try {
+      db?.close();
+    } catch {
+      // Closing a half-opened handle can fail on a corrupt file; the original error matters more.
+    }
+    throw ledgerError(e, file);
+  }
+}

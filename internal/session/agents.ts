@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { explainLiveness, type Liveness } from '../agent/liveness.js';
+import { GtError } from '../errors.js';
+import { withLedger } from '../ledger/index.js';
+import { snapshot } from '../tmux/index.js';
+import { townLayout } from '../town/layout.js';
+import { loadLaunchContext } from './context.js';
+import { runtimeFor } from './launch.js';
+import { parseIdentity, parseSessionName } from './names.js';
+import { agentSpec, prefixesOf, type AgentSpec } from './resolve.js';
+import { supervisedRoleAgents } from './supervised.js';
+
+export interface AgentRow {
+  identity: string;
+  role: string;
+  rig: string | null;
+  name: string | null;
+  session: string;
+  runtime: string;
+  supervised: boolean;
+  liveness: Liveness;
+  liveness_reason: string;
+  pid: number | null;
+  state: string | null;
+  hook: string | null;
+  updated_at: string | null;
+}
+
+const ROLE_ORDER = ['mayor', 'deacon', 'boot', 'witness', 'refinery', 'polecat', 'crew'];
+
+/** Every agent the town knows of, from its settings, its tmux server and its ledger. */
+export async function listAgents(town: string): Promise<AgentRow[]> {
+  const ctx = loadLaunchContext(town);
+  const layout = townLayout(town);
+  const snap = await snapshot(ctx.tmux);
+  const found = new Map<string, { spec: AgentSpec; supervised: boolean; state?: string; hook?: string | null; updated_at?: string }>();
+  for (const spec of supervisedRoleAgents(ctx.settings, ctx.daemonSettings, ctx.rigs)) found.set(spec.identity, { spec, supervised: true });
+  if (snap.ok) {
+    const prefixes = prefixesOf(ctx.rigs);
+    for (const s of snap.sessions) {
+      const ref = parseSessionName(s.name, prefixes);
+      if (!ref) continue;
+      const spec = agentSpec(ref, ctx.rigs);
+      if (!found.has(spec.identity)) found.set(spec.identity, { spec, supervised: false });
+    }
+  }
+  if (existsSync(layout.ledgerFile)) {
+    const beads = withLedger(layout, (l) => l.listAgentBeads());
+    for (const b of beads) {
+      let spec: AgentSpec;
+      try {
+        spec = agentSpec(parseIdentity(b.address), ctx.rigs);
+      } catch (e) {
+        // An agent bead of a rig that was removed: nothing to show a session for.
+        if (e instanceof GtError) continue;
+        throw e;
+      }
+      const cur = found.get(spec.identity) ?? { spec, supervised: spec.role === 'polecat' && !!b.hook_bead };
+      found.set(spec.identity, { ...cur, state: b.agent_state, hook: b.hook_bead, updated_at: b.updated_at });
+    }
+  }
+  const rows: AgentRow[] = [];
+  for (const { spec, supervised, state, hook, updated_at } of found.values()) {
+    let runtime = '?';
+    let names: string[] = [];
+    try {
+      const rt = runtimeFor(ctx, spec);
+      runtime = rt.name;
+      names = rt.processNames;
+    } catch (e) {
+      if (!(e instanceof GtError)) throw e;
+    }
+    const lv = explainLiveness(snap, spec.session, names);
+    rows.push({
+      identity: spec.identity,
+      role: spec.role,
+      rig: spec.rig ?? null,
+      name: spec.name ?? null,
+      session: spec.session,
+      runtime,
+      supervised,
+      liveness: lv.state,
+      liveness_reason: lv.reason,
+      pid: lv.pid ?? null,
+      state: state ?? null,
+      hook: hook ?? null,
+      updated_at: updated_at ?? null,
+    });
+  }
+  return rows.sort(
+    (a, b) => (a.rig ?? '').localeCompare(b.rig ?? '') || ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || a.identity.localeCompare(b.identity),
+  );
+}
