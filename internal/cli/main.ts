@@ -113,8 +113,29 @@ async function dispatch(argv: string[]): Promise<number> {
     err: (line = '') => process.stderr.write(`${line}\n`),
     argv0: name,
   };
-  const code = await mod.run(ctx);
-  return code ?? EXIT.ok;
+  try {
+    const code = await mod.run(ctx);
+    return code ?? EXIT.ok;
+  } finally {
+    if (process.env.GT_ROLE && !NO_TOUCH.has(name)) await touchCaller(ctx);
+  }
+}
+
+/** Long-running commands: their own loops refresh what they need. */
+const NO_TOUCH = new Set(['sim', 'daemon run', 'daemon logs']);
+
+/**
+ * Every gt command run inside an agent session is a sign of life: refresh the agent's bead
+ * (updated_at) and heartbeat file. Best effort: a failure here must not change the outcome of
+ * the command the agent ran, so it is reported on stderr and otherwise ignored.
+ */
+async function touchCaller(ctx: CommandContext): Promise<void> {
+  try {
+    const [{ touchAgent }, { townLayout }] = await Promise.all([import('../ledger/touch.js'), import('../town/layout.js')]);
+    touchAgent(townLayout(ctx.town()), process.env);
+  } catch (e) {
+    process.stderr.write(`gt: warning: could not refresh this agent's heartbeat: ${isGtError(e) ? e.line : messageOf(e)}\n`);
+  }
 }
 
 let discover: (o: { flag?: string; env?: string }) => string;
@@ -132,7 +153,8 @@ export async function main(argv: string[]): Promise<number> {
 export function report(e: unknown, json = false): number {
   if (isGtError(e)) {
     if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
-    process.stderr.write(`gt: ${e.line}\n`);
+    // Messages that already name the command ("gt handoff: ...") need no second prefix.
+    process.stderr.write(`${e.line.startsWith('gt ') ? '' : 'gt: '}${e.line}\n`);
     return e.exitCode;
   }
   const err = new GtError('IO', messageOf(e));

@@ -14,7 +14,7 @@ import {
   type AgentInput,
   type HookResult,
 } from './agents.js';
-import { claimMail, deleteMail, getMail, inbox, readMail, sendMail, type InboxOptions, type MailMessage, type SendMailInput } from './mail.js';
+import { claimMail, unreadCounts, deleteMail, getMail, inbox, readMail, sendMail, type InboxOptions, type MailMessage, type SendMailInput } from './mail.js';
 import type { AgentState, Bead } from './schema.js';
 
 export interface OpenLedgerOptions extends OpenDbOptions {
@@ -89,6 +89,9 @@ export class Ledger {
   }
   claimMail(id: string): boolean {
     return claimMail(this.store, id);
+  }
+  unreadCounts(): Record<string, number> {
+    return unreadCounts(this.store);
   }
 
   close(): void {

@@ -138,3 +138,13 @@ export function claimMail(store: Store, id: string): boolean {
     return r.changes === 1;
   });
 }
+
+/** Unread, unclaimed messages per recipient address (for `gt status`). */
+export function unreadCounts(store: Store): Record<string, number> {
+  return store.read(() => {
+    const rows = store.db
+      .prepare(`SELECT assignee AS address, COUNT(*) AS n FROM beads WHERE type = 'message' AND status != 'closed' AND json_extract(fields, '$.read') = 0 GROUP BY assignee`)
+      .all() as Array<{ address: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.address, r.n]));
+  });
+}

@@ -66,5 +66,6 @@ export function isNoServerMessage(stderr: string): boolean {
 }
 
 export function isNotFoundMessage(stderr: string): boolean {
-  return /can't find (session|window|pane)|no such (session|window|pane)|session not found|window not found|pane not found/.test(stderr);
+  // "no current target": the server is emptying (its last session just closed), so nothing matches.
+  return /can't find (session|window|pane)|no such (session|window|pane)|session not found|window not found|pane not found|no current target/.test(stderr);
 }

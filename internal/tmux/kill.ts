@@ -1,6 +1,6 @@
 import { descendantPids, processStartTime, processState, readProcEnviron, readProcTable, type ProcInfo } from '../fsx/proc.js';
 import { errnoCode } from '../errors.js';
-import { TmuxError } from './errors.js';
+import { TmuxError, isNotFoundMessage, isNoServerMessage } from './errors.js';
 import { sessionTarget, validateSessionName } from './names.js';
 import type { Tmux } from './run.js';
 import { SESSION_MARKER_ENV, SOCKET_MARKER_ENV } from './session.js';
@@ -125,7 +125,7 @@ export async function killSession(tmux: Tmux, name: string, opts: KillSessionOpt
     const r = await tmux.run(['kill-session', '-t', sessionTarget(name)], { allowFailure: true });
     // The session usually closes by itself once its panes' processes are gone, and when it was
     // the server's last one the server exits under our feet ("server exited unexpectedly").
-    if (!r.ok && !/can't find session|no server running|error connecting|server exited unexpectedly/.test(r.stderr)) {
+    if (!r.ok && !isNotFoundMessage(r.stderr) && !isNoServerMessage(r.stderr) && !/server exited unexpectedly/.test(r.stderr)) {
       throw new TmuxError(`tmux kill-session ${name} failed on socket ${tmux.socket}: ${r.stderr || `exit ${r.exitCode}`}`, { ...r, socket: tmux.socket });
     }
   }

@@ -289,4 +289,19 @@ test('hostile session names are refused before any tmux or shell runs', async ()
   for (const s of ['../x', 'a/b', 'a b', '$(id)']) assert.throws(() => new Tmux(s), /invalid tmux socket name/);
 });
 
+test('killing the last sessions of a server, whose agents exit on TERM, is never an error (server empties under us)', async () => {
+  for (let round = 0; round < 8; round++) {
+    const tmux = privateTmux();
+    const names = [`last-a${round}`, `last-b${round}`];
+    for (const name of names) {
+      const r = await createSession(tmux, { name, cwd: dir, command: ['sleep', '600'], healthWindowMs: 200 });
+      assert.is(r.died, false);
+    }
+    // In parallel, as gt down does: whichever finishes second finds the server gone or emptying.
+    const results = await Promise.all(names.map((n) => killSession(tmux, n, { graceMs: 2_000 })));
+    assert.ok(results.every((r) => r.existed));
+    assert.is(await hasSession(tmux, names[0]!), false);
+  }
+});
+
 test.run();

@@ -1,0 +1,46 @@
+import type { CommandContext, CommandSpec } from '../spec.js';
+import { GtError, UsageError } from '../../errors.js';
+import { identityFromEnv, withLedger } from '../../ledger/index.js';
+import { townLayout } from '../../town/layout.js';
+import { probeDaemon, verifyDaemon } from '../../daemon/probe.js';
+import { printJson } from '../output.js';
+
+export const spec: CommandSpec = {
+  usage: 'gt handoff [--cycle | --restart | --shutdown] [--town DIR] [--json]',
+  description:
+    "From inside an agent session: ask the daemon to cycle (default), restart or shut down this session. Mails deacon/ with subject 'LIFECYCLE: <identity> requesting <action>' and body {\"action\": ...}, then wakes the daemon with SIGUSR1 (only the verified daemon pid).",
+  options: {
+    cycle: { type: 'boolean', description: 'kill and start this session again (default)' },
+    restart: { type: 'boolean', description: 'the same as --cycle, recorded as a restart' },
+    shutdown: { type: 'boolean', description: 'stop this session' },
+    json: { type: 'boolean', description: 'print {message, action, signalled} as JSON' },
+  },
+  details: 'If the daemon is not running the request stays in deacon/ mail until it starts (exit 0, with a note).',
+};
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const chosen = (['cycle', 'restart', 'shutdown'] as const).filter((a) => ctx.args.values[a]);
+  if (chosen.length > 1) throw new UsageError(`gt handoff: choose one of --cycle, --restart, --shutdown (got ${chosen.map((c) => `--${c}`).join(' ')})`);
+  const action = chosen[0] ?? 'cycle';
+  const who = identityFromEnv(process.env);
+  if (!who) throw new GtError('INVALID_INPUT', 'gt handoff runs inside an agent session (GT_ROLE is not set)', { hint: 'use gt nudge or gt daemon restart from outside' });
+  const layout = townLayout(ctx.town());
+  const msg = withLedger(layout, (l) =>
+    l.sendMail({ from: who.address, to: 'deacon/', subject: `LIFECYCLE: ${who.address} requesting ${action}`, body: JSON.stringify({ action }) }),
+  );
+  let signalled: number | null = null;
+  const probe = await probeDaemon(layout);
+  if (probe.running) {
+    const proof = verifyDaemon(layout, probe);
+    if (typeof proof !== 'string') {
+      process.kill(proof.pid, 'SIGUSR1');
+      signalled = proof.pid;
+    }
+  }
+  if (ctx.json) printJson({ message: msg.id, action, signalled });
+  else {
+    ctx.out(`lifecycle request ${msg.id}: ${who.address} requesting ${action}`);
+    ctx.out(signalled ? `daemon woken (pid ${signalled})` : 'note: the daemon is not running; it will act on the request when it starts');
+  }
+  return 0;
+}

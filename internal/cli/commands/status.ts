@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import type { CommandContext, CommandSpec } from '../spec.js';
+import { daemonStatus } from '../../daemon/status.js';
+import { listAgents } from '../../session/agents.js';
+import { townLayout } from '../../town/layout.js';
+import { readRigs } from '../../town/rigs.js';
+import { withLedger } from '../../ledger/index.js';
+import { printJson, table } from '../output.js';
+
+export const spec: CommandSpec = {
+  usage: 'gt status [--town DIR] [--json]',
+  description: 'The town at a glance: the daemon, rigs, agents (liveness, state, hook), open work and unread mail.',
+  options: { json: { type: 'boolean', description: 'print everything as one JSON object' } },
+};
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const town = ctx.town();
+  const layout = townLayout(town);
+  const [daemon, agents] = await Promise.all([daemonStatus(layout), listAgents(town)]);
+  const rigs = readRigs(layout).rigs;
+  const ledger = existsSync(layout.ledgerFile)
+    ? withLedger(layout, (l) => ({
+        work: l.listBeads({ type: 'task', status: ['open', 'hooked', 'in_progress'] }),
+        unread: l.unreadCounts(),
+      }))
+    : { work: [], unread: {} as Record<string, number> };
+  const work = ledger.work.map((b) => ({ id: b.id, title: b.title, status: b.status, assignee: b.assignee }));
+  if (ctx.json) {
+    printJson({ town, daemon, rigs, agents, work, unread_mail: ledger.unread });
+    return 0;
+  }
+  ctx.out(`town ${town}`);
+  ctx.out(daemon.running ? `daemon running (pid ${daemon.pid}, ${daemon.tick_count} ticks)` : 'daemon not running');
+  const rigRows = Object.entries(rigs).map(([n, r]) => [n, r.prefix, r.state ?? 'active', r.git_url]);
+  ctx.out(`rigs: ${rigRows.length || 'none'}`);
+  for (const l of table(rigRows)) ctx.out(`  ${l}`);
+  ctx.out(`agents: ${agents.length || 'none'}`);
+  for (const l of table(agents.map((a) => [a.identity, a.session, a.liveness, a.state ?? '-', a.hook ?? '-']))) ctx.out(`  ${l}`);
+  ctx.out(`open work: ${work.length || 'none'}`);
+  for (const l of table(work.map((w) => [w.id, w.status, w.assignee ?? '-', w.title]))) ctx.out(`  ${l}`);
+  const unread = Object.entries(ledger.unread);
+  ctx.out(`unread mail: ${unread.length ? unread.map(([a, n]) => `${a} ${n}`).join(', ') : 'none'}`);
+  return 0;
+}
