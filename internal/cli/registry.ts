@@ -34,6 +34,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['status'], summary: 'the town at a glance: daemon, rigs, agents, work, mail', load: () => import('./commands/status.js') },
   { path: ['handoff'], summary: 'ask the daemon to cycle, restart or stop this session', load: () => import('./commands/handoff.js') },
   { path: ['deacon', 'heartbeat'], summary: "record a deacon patrol cycle (deacon/heartbeat.json)", load: () => import('./commands/deacon-heartbeat.js') },
+  { path: ['sling'], summary: 'hand a work bead to a new polecat of a rig', load: () => import('./commands/sling.js') },
+  { path: ['hook'], summary: "show the work on this agent's hook", load: () => import('./commands/hook.js') },
+  { path: ['done'], summary: 'polecat: close the hooked work and queue its branch for merging', load: () => import('./commands/done.js') },
   { path: ['sim'], summary: 'run the simulated agent (no LLM) in this terminal', load: () => import('./commands/sim.js') },
   { path: ['bead', 'create'], summary: 'create a work bead', load: () => import('./commands/bead-create.js') },
   { path: ['bead', 'show'], summary: 'show one bead', load: () => import('./commands/bead-show.js') },
@@ -44,6 +47,16 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['mail', 'inbox'], summary: 'list the messages in an inbox', load: () => import('./commands/mail-inbox.js') },
   { path: ['mail', 'read'], summary: 'show a message and mark it read', load: () => import('./commands/mail-read.js') },
   { path: ['mail', 'delete'], summary: 'delete a message', load: () => import('./commands/mail-delete.js') },
+  { path: ['rig', 'add'], summary: 'add a project (git clone + worktrees) to the town', load: () => import('./commands/rig-add.js') },
+  { path: ['rig', 'list'], summary: 'list the rigs: prefix, state, main branch, source', load: () => import('./commands/rig-list.js') },
+  { path: ['rig', 'park'], summary: 'park a rig: no agents started until unparked', load: () => import('./commands/rig-park.js') },
+  { path: ['rig', 'unpark'], summary: 'make a parked rig active again', load: () => import('./commands/rig-unpark.js') },
+  { path: ['rig', 'dock'], summary: 'dock a rig: no agents started until undocked', load: () => import('./commands/rig-dock.js') },
+  { path: ['rig', 'undock'], summary: 'make a docked rig active again', load: () => import('./commands/rig-undock.js') },
+  { path: ['rig', 'remove'], summary: 'remove a rig (refuses while its agents run)', load: () => import('./commands/rig-remove.js') },
+  { path: ['mq', 'list'], summary: 'list merge queue entries', load: () => import('./commands/mq-list.js') },
+  { path: ['mq', 'submit'], summary: "queue a polecat's branch for merging", load: () => import('./commands/mq-submit.js') },
+  { path: ['mq', 'process'], summary: "merge a rig's queued branches into its main branch", load: () => import('./commands/mq-process.js') },
 ];
 
 export const GROUP_SUMMARIES: Record<string, string> = {
@@ -55,4 +68,6 @@ export const GROUP_SUMMARIES: Record<string, string> = {
   refinery: "a rig's merge queue",
   bead: 'work items in the town ledger',
   mail: 'messages between agents',
+  rig: 'projects in the town: add, list, park, dock, remove',
+  mq: "a rig's merge queue (the refinery's work)",
 };

@@ -13,6 +13,8 @@ export const spec: CommandSpec = {
     '  GT_SIM_HANG=1|<duration>      stop heartbeating and answering (keeps running)',
     '  GT_SIM_IGNORE_SIGHUP=1        survive SIGHUP',
     '  GT_SIM_SETSID_CHILD=1         fork a setsid child that ignores SIGHUP (pid in the heartbeat file)',
+    '  GT_SIM_WORK=0                 do no role work (by default: a polecat commits its hook and runs gt done,',
+    '                                the refinery runs gt mq process, the witness reads mail, the deacon heartbeats)',
     'Input lines: any text is echoed as "received: <text>"; "run: gt <args>" runs gt; "exit [N]" exits.',
   ].join('\n'),
 };
@@ -22,5 +24,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   process.title = 'gt-sim';
   const { simOptionsFromEnv } = await import('../../sim/options.js');
   const { runSim } = await import('../../sim/agent.js');
-  return runSim(simOptionsFromEnv(process.env, ctx.town()));
+  const { ledgerWork } = await import('../../sim/ledger-work.js');
+  const { idleWork } = await import('../../sim/work.js');
+  const work = process.env.GT_SIM_WORK === '0' ? idleWork : ledgerWork();
+  return runSim(simOptionsFromEnv(process.env, ctx.town()), work);
 }

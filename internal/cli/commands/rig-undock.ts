@@ -1,0 +1,3 @@
+import { stateCommand } from './rig-state.js';
+
+export const { spec, run } = stateCommand('undock');
