@@ -88,7 +88,14 @@ export async function sling(town: string, beadId: string, rig: string, opts: { h
   } catch (e) {
     error = e instanceof GtError ? e.line : messageOf(e);
   }
-  if (!error) withLedger(layout, (l) => l.setAgentState(agentId, 'working'));
+  // Only from spawning: a quick agent may already have finished (done) within the health window.
+  if (!error) {
+    withLedger(layout, (l) =>
+      l.write(() => {
+        if (l.getAgentBead(agentId)?.agent_state === 'spawning') l.setAgentState(agentId, 'working');
+      }),
+    );
+  }
   return { ...base, started: !error, ...(error ? { error } : {}) };
 }
 

@@ -58,6 +58,10 @@ test('rig add, sling, the sim polecat commits and runs gt done, the refinery mer
     const all = JSON.parse((await gt(['mail', 'inbox', 'shop/witness', '--json', '--town', town.root])).stdout) as Array<{ subject: string; read: boolean }>;
     return all.some((m) => m.subject.startsWith('DONE: shop/polecats/furiosa') && m.read);
   }, 30_000, 250);
+  // Still done a while later: nothing (sling's own bookkeeping included) flips it back.
+  await new Promise((r) => setTimeout(r, 2000));
+  const later = JSON.parse((await gt(['agents', '--json', '--town', town.root])).stdout) as Array<{ identity: string; state: string | null }>;
+  assert.is(later.find((a) => a.identity === 'shop/polecats/furiosa')!.state, 'done');
   const mq = JSON.parse((await gt(['mq', 'list', 'shop', '--json', '--town', town.root])).stdout) as Array<{ status: string; branch: string }>;
   assert.ok(mq.some((e) => e.branch === 'polecat/furiosa' && e.status === 'merged'));
 });
