@@ -1,0 +1,99 @@
+import type { Settings } from '../../config/settings.js';
+import type { Action } from './actions.js';
+import { decideAgent } from './agent-policy.js';
+import { DecideContext } from './context.js';
+import { decideLifecycle, isExpired } from './lifecycle.js';
+import { clearSlot, pruneSlots, slotKey, type NotifyState, type SlotId } from './notify.js';
+import type { Gates, Observation } from './observation.js';
+import { decay, type AgentRestart, type RestartState } from './restart-tracker.js';
+
+/**
+ * decide(): the pure heart of the tick. Same inputs, same outputs; no clock, no files, no tmux.
+ * It returns the actions for act and the next restart and notification states (new objects; the
+ * inputs are left untouched), which the daemon persists after act.
+ *
+ * TODO(boot): spawning boot for triage when the deacon looks unhealthy (with deacon.boot_cooldown)
+ * is not decided here yet; boot is not managed (see isManaged).
+ */
+
+export interface Decision {
+  actions: Action[];
+  restart: RestartState;
+  notify: NotifyState;
+}
+
+const GATES: ReadonlyArray<{ key: keyof Gates; name: string; what: string }> = [
+  { key: 'shutdownLock', name: 'shutdown-lock', what: 'daemon/shutdown.lock is held (gt down)' },
+  { key: 'estop', name: 'estop', what: 'ESTOP is set (gt thaw to resume)' },
+];
+
+function gateSlot(name: string): SlotId {
+  return { recipient: 'log', kind: `gate:${name}`, agent: '' };
+}
+
+export function decide(obs: Observation, cfg: Settings, restart: RestartState, notify: NotifyState): Decision {
+  const ctx = new DecideContext(obs, cfg, restart, notify);
+
+  // Gates first: while one is closed no agent is touched, and it is logged once per episode
+  // (Infinity: a gate held for hours is still one episode).
+  let closed = false;
+  for (const g of GATES) {
+    if (obs.gates[g.key]) {
+      closed = true;
+      ctx.logOnce('warn', `gate:${g.name}`, '', 'closed', `${g.what}: managing no agents`, Infinity);
+    } else {
+      ctx.clear(gateSlot(g.name));
+    }
+  }
+  if (closed) return result(ctx);
+
+  ctx.restart = decayAll(ctx.restart, obs, cfg);
+
+  const townWorkInFlight = obs.agents.some((a) => a.hookOpen) || obs.lifecycle.some((r) => !isExpired(ctx, r));
+  const handled = decideLifecycle(ctx);
+  for (const a of obs.agents) if (!handled.has(a.spec.identity)) decideAgent(ctx, a, { townWorkInFlight });
+
+  ctx.notify = settleSlots(ctx, obs, cfg);
+  return result(ctx);
+}
+
+/** Always fresh top-level state objects, so a caller can never alias (and later mutate) its input. */
+function result(ctx: DecideContext): Decision {
+  return {
+    actions: ctx.actions,
+    restart: { version: 1, agents: { ...ctx.restart.agents } },
+    notify: { version: 1, slots: { ...ctx.notify.slots } },
+  };
+}
+
+/**
+ * Decay every tracker, and forget trackers of agents no longer observed once nothing in them
+ * matters any more (decayed, backoff and grace over).
+ */
+function decayAll(state: RestartState, obs: Observation, cfg: Settings): RestartState {
+  const observed = new Set(obs.agents.map((a) => a.spec.identity));
+  const keepFor = Math.max(cfg.restart.stable_after, cfg.deacon.grace, cfg.agents_health.spawning_grace);
+  const agents: Record<string, AgentRestart> = {};
+  for (const [id, s] of Object.entries(state.agents)) {
+    const d = decay(s, obs.now, cfg.restart);
+    const idle = d.crashLoop === null && d.restarts.length === 0 && obs.now >= d.backoffUntil && obs.now - d.lastStart >= keepFor;
+    if (!observed.has(id) && idle) continue;
+    agents[id] = d;
+  }
+  return { version: 1, agents };
+}
+
+/**
+ * A slot whose condition did not hold this tick ends its episode (cleared, so the next episode
+ * notifies again) — but only for agents we could see: an agent with unknown liveness keeps its
+ * slots. Slots of agents that are gone are dropped once expired.
+ */
+function settleSlots(ctx: DecideContext, obs: Observation, cfg: Settings): NotifyState {
+  const seen = new Set(obs.agents.filter((a) => a.liveness !== 'unknown').map((a) => a.spec.identity));
+  let out = ctx.notify;
+  for (const [key, slot] of Object.entries(out.slots)) {
+    if (slot.kind.startsWith('gate:')) continue;
+    if (seen.has(slot.agent) && !ctx.active.has(key)) out = clearSlot(out, key);
+  }
+  return pruneSlots(out, obs.now, cfg.notify.slot_max_age, (s) => s.kind.startsWith('gate:') || ctx.active.has(slotKey(s)));
+}

@@ -1,0 +1,60 @@
+/**
+ * The heartbeat engine's pure policy core: decide() and the state it carries between ticks.
+ * observe builds an Observation, act applies the Actions; nothing here does I/O except the
+ * load/save helpers of the two persisted state files.
+ */
+export type { Beat, Gates, LifecycleAction, LifecycleRequest, Observation, ObservedAgent, ObservedBead } from './observation.js';
+export type {
+  Action,
+  ActionType,
+  AgentAction,
+  ClaimLifecycleAction,
+  DeleteLifecycleAction,
+  KillAction,
+  LogAction,
+  MailAction,
+  MarkDeadAction,
+  NudgeAction,
+  RestartAction,
+  StartAction,
+} from './actions.js';
+export { AGENT_ACTION_TYPES, describeAction, isAgentAction } from './actions.js';
+export type { AgentRestart, CrashLoop, RecordStartOptions, RestartConfig, RestartState, StartError, StartVerdict } from './restart-tracker.js';
+export {
+  RESTART_STATE_LABEL,
+  agentRestart,
+  agentRestartSchema,
+  backoffFor,
+  canStart,
+  clear,
+  clearBackoff,
+  decay,
+  emptyAgentRestart,
+  emptyRestartState,
+  loadRestartState,
+  recordStart,
+  recordStartFailure,
+  reportStartFailure,
+  restartStateSchema,
+  saveRestartState,
+  withAgentRestart,
+} from './restart-tracker.js';
+export type { NotifyState, Slot, SlotId } from './notify.js';
+export {
+  NOTIFY_STATE_LABEL,
+  clearSlot,
+  emptyNotifyState,
+  loadNotifyState,
+  notifyStateSchema,
+  pruneSlots,
+  record,
+  saveNotifyState,
+  shouldNotify,
+  slotKey,
+} from './notify.js';
+export type { Loaded } from './persist.js';
+export type { Decision } from './decide.js';
+export { decide } from './decide.js';
+export { isManaged } from './agent-policy.js';
+export { canonicalIdentity } from './lifecycle.js';
+export { MAYOR, formatDuration, supervisorOf, witnessOf } from './messages.js';

@@ -1,0 +1,56 @@
+import { identityOf, parseIdentity } from '../../session/names.js';
+import type { DecideContext } from './context.js';
+import { formatDuration } from './messages.js';
+import type { LifecycleRequest, ObservedAgent } from './observation.js';
+import { tryStart } from './start.js';
+
+/**
+ * Lifecycle requests (`gt handoff`): claim before acting so a crash mid-action never repeats it,
+ * delete stale ones without acting, and log an unknown sender once without retrying.
+ */
+
+/** The canonical identity of any form gt mail produces, or undefined if it is not one. */
+export function canonicalIdentity(from: string): string | undefined {
+  try {
+    return identityOf(parseIdentity(from));
+  } catch {
+    return undefined;
+  }
+}
+
+export function isExpired(ctx: DecideContext, r: LifecycleRequest): boolean {
+  return ctx.now - r.createdAt >= ctx.cfg.lifecycle.max_age;
+}
+
+/** Returns the identities acted on, which the per-agent policies then leave alone this tick. */
+export function decideLifecycle(ctx: DecideContext): Set<string> {
+  const handled = new Set<string>();
+  const byIdentity = new Map<string, ObservedAgent>(ctx.obs.agents.map((a) => [a.spec.identity, a]));
+  const requests = [...ctx.obs.lifecycle].sort((x, y) => x.createdAt - y.createdAt || x.id.localeCompare(y.id));
+  for (const r of requests) {
+    if (isExpired(ctx, r)) {
+      ctx.push({ type: 'deleteLifecycle', id: r.id, from: r.from, reason: `older than ${formatDuration(ctx.cfg.lifecycle.max_age)}` });
+      continue;
+    }
+    const identity = canonicalIdentity(r.from);
+    const a = identity === undefined ? undefined : byIdentity.get(identity);
+    if (!a) {
+      ctx.logOnce('error', 'lifecycle-unknown', `lifecycle:${r.id}`, 'unknown', `lifecycle request ${r.id} from unknown agent ${JSON.stringify(r.from)} (${r.action}); ignored`);
+      ctx.push({ type: 'claimLifecycle', id: r.id, from: r.from });
+      continue;
+    }
+    // tmux could not be asked: leave the request for a tick that can see the session.
+    if (a.liveness === 'unknown') continue;
+    ctx.push({ type: 'claimLifecycle', id: r.id, from: r.from });
+    // Several requests from one agent in one tick: one action answers them all.
+    if (handled.has(a.spec.identity)) continue;
+    handled.add(a.spec.identity);
+    const reason = `lifecycle ${r.action} requested by ${a.spec.identity}`;
+    if (r.action === 'shutdown') {
+      if (a.liveness !== 'dead') ctx.push({ type: 'kill', agent: a.spec, reason, observed: a.liveness });
+    } else {
+      tryStart(ctx, a, a.liveness === 'dead' ? 'start' : 'restart', reason, { voluntary: true });
+    }
+  }
+  return handled;
+}

@@ -1,0 +1,74 @@
+import type { Liveness } from '../../agent/liveness.js';
+import type { AgentState } from '../../ledger/schema.js';
+import type { AgentSpec } from '../../session/resolve.js';
+
+/**
+ * What decide() sees: plain data gathered by observe. Every time is an epoch-ms number from the
+ * same clock as `now` (the call site derives it from a monotonic clock), so decide never reads a
+ * clock, a file or tmux itself and a test can replay hours of policy with plain numbers.
+ */
+
+/** A proof-of-progress timestamp (a heartbeat file), already parsed to epoch ms. */
+export interface Beat {
+  timestamp: number;
+}
+
+/** The parts of an agent bead the policies need. `running` is accepted as a synonym of `working`. */
+export interface ObservedBead {
+  agent_state: AgentState | 'running';
+  hook_bead: string | null;
+  /** Bead updated_at as epoch ms: the ledger side of "is it making progress". */
+  updated_at: number;
+}
+
+export interface ObservedAgent {
+  spec: AgentSpec;
+  /**
+   * A role session the town keeps running (supervisedRoleAgents): started whenever it is missing.
+   * Polecats are not "supervised" in this sense; they are managed while their hook holds open work.
+   */
+  supervised: boolean;
+  /** From internal/agent/liveness.ts. An agent whose rig could not be observed this tick must be
+   * passed as `unknown` (not left out) so its notification slots are kept. */
+  liveness: Liveness;
+  bead?: ObservedBead | null;
+  /** Its hook bead exists and is not closed: work in flight. */
+  hookOpen: boolean;
+  /** Its heartbeat file (`.runtime/heartbeats/<session>.json`); null/absent when missing or corrupt. */
+  heartbeat?: Beat | null;
+  /**
+   * When the daemon last started it. Optional: decide also reads the restart tracker's lastStart
+   * (persisted), and uses the later of the two.
+   */
+  startedAt?: number;
+  /** Its working directory exists; without it a (re)start cannot work (e.g. a removed worktree). */
+  workdirExists: boolean;
+}
+
+export type LifecycleAction = 'cycle' | 'restart' | 'shutdown';
+
+/** A `LIFECYCLE: <identity> requesting <action>` message in the deacon's inbox. */
+export interface LifecycleRequest {
+  /** The mail bead id: what claimLifecycle closes and deleteLifecycle deletes. */
+  id: string;
+  /** The sender, in any identity form gt mail produces (`myrig/toast`, `deacon/`, ...). */
+  from: string;
+  action: LifecycleAction;
+  createdAt: number;
+}
+
+export interface Gates {
+  /** daemon/shutdown.lock is held by `gt down`. */
+  shutdownLock: boolean;
+  /** An ESTOP file exists in the town. */
+  estop: boolean;
+}
+
+export interface Observation {
+  now: number;
+  gates: Gates;
+  agents: ObservedAgent[];
+  /** deacon/heartbeat.json; null/absent when missing or corrupt (treated as no proof of life). */
+  deaconHeartbeat?: Beat | null;
+  lifecycle: LifecycleRequest[];
+}

@@ -1,0 +1,289 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { settingsSchema, type Settings } from '../../internal/config/settings.js';
+import type { AgentSpec } from '../../internal/session/resolve.js';
+import {
+  decide,
+  describeAction,
+  emptyNotifyState,
+  emptyRestartState,
+  loadNotifyState,
+  loadRestartState,
+  reportStartFailure,
+  saveNotifyState,
+  saveRestartState,
+  type Action,
+  type NotifyState,
+  type Observation,
+  type ObservedAgent,
+  type RestartState,
+} from '../../internal/daemon/policy/index.js';
+
+/**
+ * Many-tick simulations with a fake clock: the guarantees that only show over time (once per
+ * episode, backoff spacing, grace across a daemon restart).
+ */
+
+const S = 1000;
+const MIN = 60 * S;
+const HOUR = 60 * MIN;
+const T0 = Date.parse('2025-01-01T12:00:00Z');
+const cfg: Settings = settingsSchema.parse({});
+const dir = mkdtempSync(join(tmpdir(), 'gt-policy-sim-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const DEACON: AgentSpec = { role: 'deacon', identity: 'deacon', session: 'hq-deacon', workdir: 'deacon' };
+const MAYOR: AgentSpec = { role: 'mayor', identity: 'mayor', session: 'hq-mayor', workdir: 'mayor' };
+const WITNESS: AgentSpec = { role: 'witness', rig: 'myrig', prefix: 'mr', identity: 'myrig/witness', session: 'mr-witness', workdir: 'myrig/witness' };
+const TOAST: AgentSpec = {
+  role: 'polecat',
+  rig: 'myrig',
+  prefix: 'mr',
+  name: 'toast',
+  identity: 'myrig/polecats/toast',
+  session: 'mr-toast',
+  workdir: 'myrig/polecats/toast',
+};
+
+function agent(spec: AgentSpec, over: Partial<ObservedAgent>, now: number): ObservedAgent {
+  return {
+    spec,
+    supervised: spec.role !== 'polecat',
+    liveness: 'alive',
+    bead: { agent_state: 'idle', hook_bead: null, updated_at: now },
+    hookOpen: false,
+    heartbeat: { timestamp: now },
+    workdirExists: true,
+    ...over,
+  };
+}
+
+/** A polecat with hooked work; progressing unless told otherwise. */
+function polecat(now: number, over: Partial<ObservedAgent> = {}): ObservedAgent {
+  return agent(TOAST, { hookOpen: true, bead: { agent_state: 'working', hook_bead: 'mr-42', updated_at: now }, ...over }, now);
+}
+
+function obs(now: number, agents: ObservedAgent[], over: Partial<Observation> = {}): Observation {
+  return { now, gates: { shutdownLock: false, estop: false }, agents, deaconHeartbeat: { timestamp: now }, lifecycle: [], ...over };
+}
+
+interface Event {
+  /** Seconds since T0. */
+  t: number;
+  action: Action;
+}
+
+interface SimOptions {
+  ticks: number;
+  step: number;
+  observe: (now: number) => Observation;
+  /** The fake act: may report a start failure back into the restart state. */
+  act?: (a: Action, now: number, restart: RestartState) => RestartState;
+  /** Save and reload both state files between ticks, as if the daemon restarted every tick. */
+  persist?: boolean;
+  restart?: RestartState;
+  notify?: NotifyState;
+  start?: number;
+}
+
+function sim(o: SimOptions): { events: Event[]; restart: RestartState; notify: NotifyState } {
+  let restart = o.restart ?? emptyRestartState();
+  let notify = o.notify ?? emptyNotifyState();
+  const events: Event[] = [];
+  const rFile = join(dir, 'restart_state.json');
+  const nFile = join(dir, 'notify_state.json');
+  for (let i = 0; i < o.ticks; i++) {
+    const now = (o.start ?? T0) + i * o.step;
+    const d = decide(o.observe(now), cfg, restart, notify);
+    restart = d.restart;
+    notify = d.notify;
+    for (const a of d.actions) {
+      events.push({ t: (now - T0) / S, action: a });
+      if (o.act) restart = o.act(a, now, restart);
+    }
+    if (o.persist) {
+      saveRestartState(rFile, restart);
+      saveNotifyState(nFile, notify);
+      const r = loadRestartState(rFile);
+      const n = loadNotifyState(nFile);
+      assert.is(r.warning, undefined);
+      assert.is(n.warning, undefined);
+      restart = r.state;
+      notify = n.state;
+    }
+  }
+  return { events, restart, notify };
+}
+
+const DESTRUCTIVE = new Set(['start', 'restart', 'kill', 'nudge', 'markDead']);
+
+function lines(events: Event[], filter: (a: Action) => boolean = () => true): string[] {
+  return events.filter((e) => filter(e.action)).map((e) => `${e.t}s ${describeAction(e.action)}`);
+}
+
+function subjects(events: Event[], prefix: string): number {
+  return events.filter((e) => e.action.type === 'mail' && e.action.subject.startsWith(prefix)).length;
+}
+
+test('idle agents with hours-old heartbeats: zero nudges, kills or marks over 100 ticks', () => {
+  const old = T0 - 5 * HOUR;
+  const { events } = sim({
+    ticks: 100,
+    step: 3 * MIN,
+    observe: (now) =>
+      obs(
+        now,
+        [
+          agent(DEACON, { heartbeat: { timestamp: old } }, now),
+          agent(MAYOR, { heartbeat: { timestamp: old }, bead: { agent_state: 'idle', hook_bead: null, updated_at: old } }, now),
+          // "working" but nothing hooked: still idle, not hung.
+          agent(WITNESS, { heartbeat: { timestamp: old }, bead: { agent_state: 'working', hook_bead: null, updated_at: old } }, now),
+        ],
+        { deaconHeartbeat: { timestamp: old } },
+      ),
+  });
+  assert.equal(lines(events), []);
+});
+
+test('the same deacon with work in flight: one HEALTH_CHECK nudge in the stale episode, a restart when very stale', () => {
+  const { events } = sim({
+    ticks: 25,
+    step: MIN,
+    observe: (now) => obs(now, [agent(DEACON, {}, now), polecat(now)], { deaconHeartbeat: { timestamp: T0 } }),
+  });
+  assert.equal(lines(events), ['300s nudge deacon', '1200s restart deacon']);
+  const nudge = events[0]!.action;
+  assert.ok(nudge.type === 'nudge' && nudge.text.startsWith('HEALTH_CHECK:'));
+});
+
+test('the deacon starts beating again, then goes stale: a second episode gets a second nudge', () => {
+  const { events } = sim({
+    ticks: 30,
+    step: MIN,
+    // Beats until 2m, is silent until 10m (one beat at 10m), then silent again.
+    observe: (now) => obs(now, [agent(DEACON, {}, now), polecat(now)], { deaconHeartbeat: { timestamp: now - T0 < 10 * MIN ? Math.min(now, T0 + 2 * MIN) : T0 + 10 * MIN } }),
+  });
+  assert.equal(lines(events), ['420s nudge deacon', '900s nudge deacon']);
+});
+
+test('a fresh restart is not killed in its grace period, across a daemon restart, despite an hours-old heartbeat', () => {
+  const old = T0 - 5 * HOUR;
+  const observe = (now: number) => obs(now, [agent(DEACON, {}, now), polecat(now)], { deaconHeartbeat: { timestamp: old } });
+  // Tick 1: very stale with work in flight -> restart (recorded in the restart tracker).
+  const first = sim({ ticks: 1, step: MIN, observe });
+  assert.equal(lines(first.events), ['0s restart deacon']);
+  // The daemon restarts: state goes through the files.
+  const rFile = join(dir, 'grace-restart.json');
+  const nFile = join(dir, 'grace-notify.json');
+  saveRestartState(rFile, first.restart);
+  saveNotifyState(nFile, first.notify);
+  const after = sim({ ticks: 5, step: 55 * S, start: T0 + 10 * S, observe, restart: loadRestartState(rFile).state, notify: loadNotifyState(nFile).state });
+  assert.equal(lines(after.events), [], 'inside the 5m grace');
+  // Control: had the start not survived the restart, the new daemon would have restarted it again.
+  const amnesiac = sim({ ticks: 1, step: MIN, start: T0 + MIN, observe });
+  assert.equal(lines(amnesiac.events), ['60s restart deacon']);
+  // A corrupt restart state file is that amnesiac case, with a warning, and the daemon carries on.
+  writeFileSync(rFile, '{"version":1,"agents":{"deacon":');
+  const corrupt = loadRestartState(rFile);
+  assert.match(corrupt.warning ?? '', 'daemon/restart_state.json');
+  assert.equal(corrupt.state, emptyRestartState());
+});
+
+test('an agent that exits on every start: backoff spacing, 5 starts, exactly one CRASH_LOOP mail and log line, tried again after decay', () => {
+  const { events } = sim({
+    ticks: 40 * 6,
+    step: 10 * S,
+    persist: true,
+    observe: (now) => obs(now, [agent(WITNESS, { liveness: 'dead' }, now)]),
+  });
+  const starts = events.filter((e) => e.action.type === 'start').map((e) => e.t);
+  // 0, +30s, +60s, +120s, +240s; crash loop at the 5th; decay 30m after it (450s + 1800s), then
+  // the backoff starts over at 30s.
+  assert.equal(starts, [0, 30, 90, 210, 450, 2250, 2280, 2340]);
+  assert.is(subjects(events, 'CRASH_LOOP: myrig/witness'), 1);
+  const crashLoopMail = events.find((e) => e.action.type === 'mail')!.action;
+  assert.ok(crashLoopMail.type === 'mail' && crashLoopMail.to === 'mayor/', 'the witness itself: its supervisor is the mayor');
+  assert.is(events.filter((e) => e.action.type === 'log' && e.action.level === 'error').length, 1);
+  // Backoff is logged once per backoff episode, never once per tick: 4 waits before the crash
+  // loop, 3 after the decay (2250->2280, 2280->2340, 2340->end).
+  const debug = events.filter((e) => e.action.type === 'log' && e.action.level === 'debug').map((e) => e.t);
+  assert.equal(debug, [10, 40, 100, 220, 2260, 2290, 2350]);
+});
+
+test('a crash-looping rig agent alerts its witness', () => {
+  const refinery: AgentSpec = { role: 'refinery', rig: 'myrig', prefix: 'mr', identity: 'myrig/refinery', session: 'mr-refinery', workdir: 'myrig/refinery/rig' };
+  const { events } = sim({ ticks: 60, step: 10 * S, observe: (now) => obs(now, [agent(refinery, { liveness: 'zombie' }, now)]) });
+  assert.equal(
+    events.filter((e) => e.action.type === 'mail').map((e) => (e.action.type === 'mail' ? `${e.action.to} ${e.action.subject.split(':')[0]}` : '')),
+    ['myrig/witness CRASH_LOOP'],
+  );
+  assert.is(events.filter((e) => e.action.type === 'restart').length, 5);
+});
+
+test('a polecat whose worktree is gone: exactly one CRASHED_POLECAT (and one ORPHANED_WORK) over many ticks, never a start', () => {
+  const { events } = sim({
+    ticks: 100,
+    step: 30 * S,
+    persist: true,
+    observe: (now) => obs(now, [agent(WITNESS, {}, now), polecat(now, { liveness: 'dead', workdirExists: false })]),
+  });
+  assert.equal(lines(events), ['0s mail myrig/witness CRASHED_POLECAT', '0s mail myrig/witness ORPHANED_WORK']);
+});
+
+test('a polecat whose every start fails (reported by act): one CRASHED_POLECAT, then one CRASH_LOOP and one ORPHANED_WORK', () => {
+  const { events } = sim({
+    ticks: 150,
+    step: 10 * S,
+    observe: (now) => obs(now, [agent(WITNESS, {}, now), polecat(now, { liveness: 'dead' })]),
+    act: (a, now, restart) => (a.type === 'start' ? reportStartFailure(restart, a.agent.identity, now, 'tmux: new-session failed') : restart),
+  });
+  assert.is(events.filter((e) => e.action.type === 'start').length, 5);
+  assert.is(subjects(events, 'CRASHED_POLECAT: myrig/toast restart failed'), 1);
+  assert.is(subjects(events, 'CRASH_LOOP: myrig/polecats/toast'), 1);
+  assert.is(subjects(events, 'ORPHANED_WORK: myrig/polecats/toast'), 1);
+  assert.equal(
+    lines(events, (a) => DESTRUCTIVE.has(a.type) || a.type === 'mail'),
+    [
+      '0s start myrig/polecats/toast',
+      // The tick after act reported the failure (the retry waits for the 30s backoff).
+      '10s mail myrig/witness CRASHED_POLECAT',
+      '30s start myrig/polecats/toast',
+      '90s start myrig/polecats/toast',
+      '210s start myrig/polecats/toast',
+      '450s start myrig/polecats/toast',
+      // The 5th start failed too: restarts stop, one alert each.
+      '460s mail myrig/witness CRASH_LOOP',
+      '460s mail myrig/witness ORPHANED_WORK',
+    ],
+  );
+});
+
+test('notification slots survive a daemon restart: a GUPP violation is mailed once, not once per daemon', () => {
+  const quiet = T0 - 31 * MIN;
+  const observe = (now: number) => obs(now, [agent(WITNESS, {}, now), polecat(now, { heartbeat: { timestamp: quiet }, bead: { agent_state: 'stuck', hook_bead: 'mr-1', updated_at: quiet } })]);
+  const persisted = sim({ ticks: 20, step: MIN, persist: true, observe });
+  assert.is(subjects(persisted.events, 'GUPP_VIOLATION'), 1);
+  // Control: forgetting the slots between "daemons" would mail again.
+  const first = sim({ ticks: 1, step: MIN, observe });
+  const forgetful = sim({ ticks: 1, step: MIN, start: T0 + MIN, observe, restart: first.restart });
+  assert.is(subjects(first.events, 'GUPP_VIOLATION') + subjects(forgetful.events, 'GUPP_VIOLATION'), 2);
+});
+
+test('gates held across many ticks: nothing started, killed or nudged; one log line', () => {
+  const old = T0 - 5 * HOUR;
+  const { events } = sim({
+    ticks: 50,
+    step: MIN,
+    observe: (now) =>
+      obs(now, [agent(DEACON, {}, now), agent(WITNESS, { liveness: 'dead' }, now), polecat(now, { liveness: 'zombie' })], {
+        gates: { shutdownLock: false, estop: true },
+        deaconHeartbeat: { timestamp: old },
+      }),
+  });
+  assert.equal(lines(events), ['0s log warn']);
+});
+
+test.run();
