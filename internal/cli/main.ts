@@ -153,8 +153,7 @@ export async function main(argv: string[]): Promise<number> {
 export function report(e: unknown, json = false): number {
   if (isGtError(e)) {
     if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
-    // Messages that already name the command ("gt handoff: ...") need no second prefix.
-    process.stderr.write(`${e.line.startsWith('gt ') ? '' : 'gt: '}${e.line}\n`);
+    process.stderr.write(`gt: ${e.line}\n`);
     return e.exitCode;
   }
   const err = new GtError('IO', messageOf(e));

@@ -18,7 +18,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[], commandName:
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]!.replace(/^TypeError \[\w+\]: /, '') : String(e);
-    throw new UsageError(`gt ${commandName}: ${msg}`, `see 'gt ${commandName} --help'`);
+    throw new UsageError(`${commandName}: ${msg}`, `see 'gt ${commandName} --help'`);
   }
   const values = parsed.values as ParsedArgs['values'];
   if (values.help) return { values, positionals: parsed.positionals };
@@ -28,11 +28,11 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[], commandName:
   const min = pos.filter((p) => p.required).length;
   if (parsed.positionals.length < min) {
     const missing = pos.filter((p) => p.required)[parsed.positionals.length]!;
-    throw new UsageError(`gt ${commandName}: missing <${missing.name}>`, `usage: ${spec.usage}`);
+    throw new UsageError(`${commandName}: missing <${missing.name}>`, `usage: ${spec.usage}`);
   }
   if (parsed.positionals.length > max) {
     throw new UsageError(
-      `gt ${commandName}: unexpected argument ${JSON.stringify(parsed.positionals[max])}`,
+      `${commandName}: unexpected argument ${JSON.stringify(parsed.positionals[max])}`,
       `usage: ${spec.usage}`,
     );
   }

@@ -19,6 +19,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['daemon', 'status'], summary: 'is the daemon running; its pid, ticks and log', load: () => import('./commands/daemon-status.js') },
   { path: ['daemon', 'pid'], summary: "print the daemon's pid", load: () => import('./commands/daemon-pid.js') },
   { path: ['daemon', 'logs'], summary: "show or follow the daemon's log", load: () => import('./commands/daemon-logs.js') },
+  { path: ['daemon', 'notify'], summary: 'tell the daemon a session ended (run by tmux hooks)', load: () => import('./commands/daemon-notify.js') },
   { path: ['daemon', 'tick'], summary: 'run one tick now and wait for it', load: () => import('./commands/daemon-tick.js') },
   { path: ['prime'], summary: "print the current agent's role instructions", load: () => import('./commands/prime.js') },
   { path: ['up'], summary: 'start the daemon and the supervised role sessions', load: () => import('./commands/up.js') },

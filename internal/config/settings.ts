@@ -36,6 +36,7 @@ export const settingsSchema = z
         recovery_interval: durationMs.prefault('3m'),
         log_max_size: sizeBytes.prefault('10MB'),
         log_keep: z.number().int().min(0).max(100).prefault(5),
+        rig_timeout: durationMs.prefault('60s'),
       })
       .strict()
       .prefault({}),
@@ -94,7 +95,7 @@ export const DEFAULT_SETTINGS_FILE = {
   agent: 'claude',
   agents: {},
   roles: {},
-  daemon: { recovery_interval: '3m', log_max_size: '10MB', log_keep: 5 },
+  daemon: { recovery_interval: '3m', log_max_size: '10MB', log_keep: 5, rig_timeout: '60s' },
   deacon: { stale_after: '5m', very_stale_after: '20m', grace: '5m', boot_cooldown: '2m' },
   agents_health: { dead_after: '15m', gupp_after: '30m', spawning_grace: '5m' },
   restart: {

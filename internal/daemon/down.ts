@@ -29,7 +29,11 @@ export async function townDown(town: string): Promise<DownResult> {
     } catch (e) {
       if (!(e instanceof NotRunningError)) throw e;
     }
-    return { sessions: sessions.sessions, processes: sessions.processes, daemon, remaining: sessions.remaining };
+    // With the daemon gone nothing can start a session any more: one last sweep catches a start
+    // that was already under way when we took the lock.
+    const sweep = await stopAllSessions(tmux);
+    const all = [...new Set([...sessions.sessions, ...sweep.sessions])].sort();
+    return { sessions: all, processes: sessions.processes + sweep.processes, daemon, remaining: sweep.remaining };
   } finally {
     lock.release();
   }

@@ -6,8 +6,12 @@ import { ConfigError, GtError, messageOf } from '../errors.js';
 import { tryLockExclusive } from '../fsx/flock.js';
 import { readPidFile, removePidFileIfOwned, writePidFile } from '../fsx/pidfile.js';
 import { startControlServer, InvalidParamsError, type ControlServer } from '../control/server.js';
-import { PING, STATUS, TICK } from '../control/protocol/messages/index.js';
-import { tickParamsSchema } from '../control/protocol/params.js';
+import { NOTIFY, PING, STATUS, TICK } from '../control/protocol/messages/index.js';
+import { notifyParamsSchema, tickParamsSchema } from '../control/protocol/params.js';
+import { Tmux, townSocketName } from '../tmux/index.js';
+import { monotonicEpochClock } from './engine/clock.js';
+import type { EngineContext } from './engine/run-tick.js';
+import { EventBus } from './events.js';
 import { townLayout } from '../town/layout.js';
 import { createFileLogger, type Logger } from './logger.js';
 import { Ticker } from './ticker.js';
@@ -86,9 +90,20 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   };
   writeDaemonState(layout.daemonState, state);
 
+  const events = new EventBus();
   const abort = new AbortController();
   let requestStop: (why: string) => void = (why) => (pending.term = why);
-  const tickCtx: TickContext = { layout, log, settings: () => settings, state };
+  const engine: EngineContext = {
+    town: townRoot,
+    layout,
+    tmux: new Tmux(townSocketName(townRoot)),
+    log,
+    settings: () => settings,
+    now: monotonicEpochClock(),
+    warned: new Set(),
+    emit: (event) => events.emit(event),
+  };
+  const tickCtx: TickContext = { layout, log, settings: () => settings, state, engine };
   const ticker = new Ticker({
     intervalMs: settings.daemon.recovery_interval,
     signal: abort.signal,
@@ -122,6 +137,14 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
           uptime_ms: Date.now() - startedAt.getTime(),
           log_path: layout.daemonLog,
         }),
+        [NOTIFY]: (params) => {
+          const p = notifyParamsSchema.safeParse(params);
+          if (!p.success) throw new InvalidParamsError('notify takes {"event": string, "session"?: string, "pane"?: string}');
+          // Events only trigger; the tick decides (it re-observes everything).
+          log.debug(`fast path: ${p.data.event}${p.data.session ? ` ${p.data.session}` : ''}${p.data.pane ? ` ${p.data.pane}` : ''}`);
+          void ticker.request(`hook:${p.data.event}`);
+          return { queued: true };
+        },
         [TICK]: async (params) => {
           const p = tickParamsSchema.safeParse(params);
           if (!p.success) throw new InvalidParamsError('tick takes {"reason"?: string}');

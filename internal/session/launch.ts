@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonSettings } from '../config/daemon-settings.js';
 import type { Settings } from '../config/settings.js';
@@ -44,7 +44,8 @@ export async function launchAgent(ctx: LaunchContext, spec: AgentSpec, opts: { h
   const cwd = join(ctx.town, spec.workdir);
   // Town roles' directories are gt's own; a rig role's directory comes from `gt rig add`/`gt sling`
   // and its absence is an error worth reporting rather than papering over.
-  if (isTownRole(spec.role)) mkdirSync(cwd, { recursive: true });
+  // Never recreate a deleted town's directories.
+  if (isTownRole(spec.role) && existsSync(join(ctx.town, 'mayor', 'town.json'))) mkdirSync(cwd, { recursive: true });
   const result = await createSession(ctx.tmux, { name: spec.session, cwd, command, healthWindowMs: opts.healthWindowMs });
   if (!result.died) await applyTheme(ctx.tmux, spec.session, { rig: spec.rig, role: spec.role, label: spec.identity });
   return { ...result, runtime, command };

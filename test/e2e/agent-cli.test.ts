@@ -48,11 +48,12 @@ test('gt handoff mails deacon/ a LIFECYCLE request and wakes the verified daemon
   assert.is(out.action, 'restart');
   assert.type(out.signalled, 'number');
   await waitFor('the USR1 tick', () => readJson(join(town.root, 'daemon', 'state.json')).tick_count > before);
-  const inbox = JSON.parse((await gt(['mail', 'inbox', 'deacon/', '--json', '--town', town.root])).stdout);
-  const req = inbox.find((m: { id: string }) => m.id === out.message);
+  const req = JSON.parse((await gt(['mail', 'read', out.message, '--json', '--town', town.root])).stdout);
   assert.is(req.subject, 'LIFECYCLE: mayor/ requesting restart');
   assert.equal(JSON.parse(req.body), { action: 'restart' });
   assert.is(req.from, 'mayor/');
+  // The daemon claimed it (closed) so it is acted on once.
+  await waitFor('the daemon to claim the request', async () => JSON.parse((await gt(['mail', 'read', out.message, '--json', '--town', town.root])).stdout).status === 'closed');
 });
 
 test('gt handoff refuses outside a session and with two actions', async () => {
@@ -61,21 +62,22 @@ test('gt handoff refuses outside a session and with two actions', async () => {
   assert.match(outside.stderr, /runs inside an agent session/);
   const two = await gt(['handoff', '--cycle', '--shutdown'], { env: inSession('mayor') });
   assert.is(two.code, 2);
-  assert.is(two.stderr.trim(), 'gt handoff: choose one of --cycle, --restart, --shutdown (got --cycle --shutdown)');
+  assert.is(two.stderr.trim(), 'gt: handoff: choose one of --cycle, --restart, --shutdown (got --cycle --shutdown)');
 });
 
 test('gt status shows the daemon, agents, open work and unread mail', async () => {
   await gt(['bead', 'create', '--prefix', 'demo', '--title', 'Fix the thing', '--town', town.root]);
+  await gt(['mail', 'send', 'mayor/', '-s', 'hello', '-m', 'unread until read', '--town', town.root]);
   const r = await gt(['status', '--json', '--town', town.root]);
   assert.is(r.code, 0, r.stderr);
   const s = JSON.parse(r.stdout);
   assert.is(s.daemon.running, true);
   assert.equal(s.agents.map((a: { identity: string }) => a.identity).sort(), ['deacon', 'mayor']);
   assert.ok(s.work.some((w: { title: string }) => w.title === 'Fix the thing'));
-  assert.ok(s.unread_mail['deacon/'] >= 1);
+  assert.ok(s.unread_mail['mayor/'] >= 1);
   const human = await gt(['status', '--town', town.root]);
   assert.match(human.stdout, /daemon running \(pid \d+/);
-  assert.match(human.stdout, /unread mail: deacon\/ \d/);
+  assert.match(human.stdout, /unread mail: .*mayor\/ \d/);
 });
 
 test.run();

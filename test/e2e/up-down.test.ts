@@ -31,7 +31,8 @@ test('gt up starts the daemon and the deacon and mayor sessions; running it agai
   const r = await gt(['up', '--json', '--town', town.root]);
   assert.is(r.code, 0, r.stderr + r.stdout);
   const out = JSON.parse(r.stdout);
-  assert.equal(out.sessions.map((s: { session: string; status: string }) => `${s.session}:${s.status}`).sort(), ['hq-deacon:started', 'hq-mayor:started']);
+  // The daemon gt up just started may have won the race to start a session: both count.
+  for (const s of out.sessions as Array<{ session: string; status: string }>) assert.ok(['started', 'running'].includes(s.status), `${s.session}: ${s.status}`);
   assert.equal(sessions(), ['hq-deacon', 'hq-mayor']);
   assert.equal(daemonPids(town.root), [out.daemon.pid]);
   const again = await gt(['up', '--json', '--town', town.root]);

@@ -10,7 +10,11 @@ test('a daemon whose town is deleted shuts itself down on its next tick', async 
   assert.is(r.code, 0, r.stderr);
   const pid = Number(/pid (\d+)/.exec(r.stdout)![1]);
   try {
-    rmSync(town.root, { recursive: true, force: true });
+    // A tick may be writing while we delete (a session start creates files): retry until gone.
+    await waitFor('the town deleted', () => {
+      rmSync(town.root, { recursive: true, force: true });
+      return true;
+    });
     process.kill(pid, 'SIGUSR1');
     await waitFor('the orphaned daemon to exit', () => !pidRunning(pid), 15_000);
   } finally {

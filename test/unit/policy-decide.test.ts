@@ -373,4 +373,11 @@ test('decide never mutates its inputs', () => {
   assert.is.not(d.notify, notify);
 });
 
+test('a parked or docked rig: its running agents are killed, its missing ones not started', () => {
+  const d = run(obs([agent(WITNESS, { supervised: false, rigInactive: true }), agent(REFINERY, { supervised: false, rigInactive: true, liveness: 'dead' }), polecat({ rigInactive: true, liveness: 'zombie' })]));
+  assert.equal(d.actions.map((a) => `${a.type} ${'agent' in a ? a.agent.identity : ''}`), ['kill myrig/witness', 'kill myrig/polecats/toast']);
+  const unknown = run(obs([agent(WITNESS, { supervised: false, rigInactive: true, liveness: 'unknown' })]));
+  assert.equal(unknown.actions, []);
+});
+
 test.run();

@@ -25,7 +25,7 @@ export function forRole(role: Role) {
     } satisfies CommandSpec,
     async run(ctx: CommandContext): Promise<number> {
       const rig = ctx.args.positionals[0];
-      if (needsRig && !rig) throw new UsageError(`gt ${role} attach: missing <rig>`);
+      if (needsRig && !rig) throw new UsageError(`${role} attach: missing <rig>`);
       return attachAgent(ctx.town(), needsRig ? `${rig}/${role}` : role);
     },
   };

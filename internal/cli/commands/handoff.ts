@@ -20,7 +20,7 @@ export const spec: CommandSpec = {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const chosen = (['cycle', 'restart', 'shutdown'] as const).filter((a) => ctx.args.values[a]);
-  if (chosen.length > 1) throw new UsageError(`gt handoff: choose one of --cycle, --restart, --shutdown (got ${chosen.map((c) => `--${c}`).join(' ')})`);
+  if (chosen.length > 1) throw new UsageError(`handoff: choose one of --cycle, --restart, --shutdown (got ${chosen.map((c) => `--${c}`).join(' ')})`);
   const action = chosen[0] ?? 'cycle';
   const who = identityFromEnv(process.env);
   if (!who) throw new GtError('INVALID_INPUT', 'gt handoff runs inside an agent session (GT_ROLE is not set)', { hint: 'use gt nudge or gt daemon restart from outside' });

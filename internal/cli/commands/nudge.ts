@@ -18,7 +18,7 @@ export const spec: CommandSpec = {
 export async function run(ctx: CommandContext): Promise<number> {
   const [agent, ...words] = ctx.args.positionals;
   const text = words.join(' ');
-  if (!text.trim()) throw new UsageError('gt nudge: missing <text>');
+  if (!text.trim()) throw new UsageError('nudge: missing <text>');
   const r = await nudgeAgent(ctx.town(), agent!, text);
   if (ctx.json) printJson(r);
   else ctx.out(r.delivered ? `nudged ${r.session}` : `gt: typed into ${r.session} but the pane did not react to Enter after ${r.enterAttempts} tries`);

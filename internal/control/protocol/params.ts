@@ -2,3 +2,11 @@ import { z } from 'zod';
 
 /** zod schemas for request params, checked by the daemon on everything it receives. */
 export const tickParamsSchema = z.object({ reason: z.string().max(200).optional() }).strict().optional();
+
+export const notifyParamsSchema = z
+  .object({
+    event: z.string().regex(/^[a-z-]{1,40}$/, 'expected a tmux hook name'),
+    session: z.string().regex(/^[a-zA-Z0-9_-]{0,100}$/).optional(),
+    pane: z.string().regex(/^(%\d+)?$/).optional(),
+  })
+  .strict();

@@ -46,7 +46,15 @@ export interface AgentPolicyInput {
 }
 
 export function decideAgent(ctx: DecideContext, a: ObservedAgent, town: AgentPolicyInput): void {
-  if (a.liveness === 'unknown' || !isManaged(a)) return;
+  if (a.liveness === 'unknown') return;
+  // A parked or docked rig gets no agents: whatever of it still runs is stopped, nothing started.
+  if (a.rigInactive) {
+    if (a.liveness === 'alive' || a.liveness === 'zombie') {
+      ctx.push({ type: 'kill', agent: a.spec, reason: 'its rig is parked or docked', observed: a.liveness });
+    }
+    return;
+  }
+  if (!isManaged(a)) return;
   const id = a.spec.identity;
   const polecat = a.spec.role === 'polecat';
 

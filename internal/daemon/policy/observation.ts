@@ -43,6 +43,8 @@ export interface ObservedAgent {
   startedAt?: number;
   /** Its working directory exists; without it a (re)start cannot work (e.g. a removed worktree). */
   workdirExists: boolean;
+  /** Its rig is parked or docked: nothing of it may run. */
+  rigInactive?: boolean;
 }
 
 export type LifecycleAction = 'cycle' | 'restart' | 'shutdown';

@@ -1,3 +1,4 @@
 export * from './ping.js';
 export * from './status.js';
 export * from './tick.js';
+export * from './notify.js';
