@@ -9,6 +9,7 @@ import type { WorkContext, WorkHook, WorkStatus } from './work.js';
  *   refinery  runs `gt mq process <rig>`
  *   witness   reads its unread mail
  *   deacon    runs `gt deacon heartbeat`
+ *   boot      triage: looks at the deacon, nudges it if it runs, and exits (boot is short-lived)
  * Everything goes through gt itself, so the sim exercises the same commands a real agent uses.
  */
 export function ledgerWork(cwd: string = process.cwd()): WorkHook {
@@ -38,6 +39,8 @@ export function ledgerWork(cwd: string = process.cwd()): WorkHook {
         const r = await ctx.runGt(['deacon', 'heartbeat', '--action', 'patrol']);
         return { state: r.code === 0 ? 'working' : 'stuck' };
       }
+      case 'boot':
+        return bootStep(ctx);
       default:
         return { state: 'idle' };
     }
@@ -72,4 +75,14 @@ async function polecatStep(ctx: WorkContext, cwd: string, markDone: (bead: strin
   ctx.say(`gt-sim: done with ${hook.id}`);
   markDone(hook.id);
   return { state: 'done', bead: hook.id };
+}
+
+async function bootStep(ctx: WorkContext): Promise<WorkStatus> {
+  const r = await ctx.runGt(['agents', '--json']);
+  const deacon = r.code === 0 ? (JSON.parse(r.stdout) as Array<{ identity: string; liveness: string }>).find((a) => a.identity === 'deacon') : undefined;
+  ctx.say(`gt-sim: boot triage: deacon is ${deacon?.liveness ?? 'unknown'}`);
+  if (deacon?.liveness === 'alive') await ctx.runGt(['nudge', 'deacon', 'BOOT_CHECK: your heartbeat is stale; run your patrol (gt deacon heartbeat)']);
+  // Triage done: boot leaves, as a short-lived watchdog does.
+  setTimeout(() => process.exit(0), 200);
+  return { state: 'done' };
 }

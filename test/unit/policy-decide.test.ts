@@ -380,4 +380,26 @@ test('a parked or docked rig: its running agents are killed, its missing ones no
   assert.equal(unknown.actions, []);
 });
 
+const BOOT: AgentSpec = { role: 'boot', identity: 'boot', session: 'hq-boot', workdir: 'deacon/dogs/boot' };
+
+test('boot triage: started once per cooldown when the deacon is stale with work in flight; never for an idle town', () => {
+  const boot = (over: Partial<ObservedAgent> = {}) => agent(BOOT, { supervised: false, liveness: 'dead', bead: null, ...over });
+  const at = (now: number, agents: ObservedAgent[], restart?: RestartState) =>
+    run(obs([agent(DEACON, {}, now), ...agents], { now, deaconHeartbeat: { timestamp: T0 - 6 * MIN } }), restart);
+  const first = at(T0, [polecat(), boot()]);
+  assert.equal(show(first.actions).filter((a) => !a.startsWith('log')), ['start boot', 'nudge deacon']);
+  // Within the cooldown (2m) boot is not started again, even though it already exited.
+  assert.equal(show(at(T0 + 60 * S, [polecat({}, T0 + 60 * S), boot()], first.restart).actions).filter((a) => a === 'start boot'), []);
+  // After it: again.
+  assert.ok(show(at(T0 + 3 * MIN, [polecat({}, T0 + 3 * MIN), boot()], first.restart).actions).includes('start boot'));
+  // Boot still running: not started twice.
+  assert.not.ok(show(at(T0, [polecat(), boot({ liveness: 'alive' })]).actions).includes('start boot'));
+  // No work in flight: the deacon is idle, not unhealthy; no boot.
+  assert.equal(show(at(T0, [boot()]).actions), []);
+  // Boot's starts never build a crash loop.
+  let restart: RestartState | undefined;
+  for (let i = 0; i < 10; i++) restart = at(T0 + i * 3 * MIN, [polecat({}, T0 + i * 3 * MIN), boot()], restart).restart;
+  assert.is(restart!.agents.boot!.crashLoop, null);
+});
+
 test.run();

@@ -87,6 +87,11 @@ export async function observe(env: ObserveEnv, restart: RestartState): Promise<O
 
   const byIdentity = new Map<string, { spec: AgentSpec; supervised: boolean; bead?: AgentBead; rigInactive?: boolean }>();
   for (const spec of supervisedRoleAgents(env.settings, daemonSettings, knownRigs)) byIdentity.set(spec.identity, { spec, supervised: true });
+  // Boot is not supervised, but decide needs to see it to start it for triage.
+  if (daemonSettings.patrols.boot.enabled && env.settings.roles.boot?.enabled !== false) {
+    const boot = agentSpec({ role: 'boot' }, knownRigs);
+    byIdentity.set(boot.identity, { spec: boot, supervised: false });
+  }
   for (const b of ledger.agents) {
     let spec: AgentSpec;
     try {

@@ -2,6 +2,7 @@ import type { DecideContext } from './context.js';
 import { body, formatDuration, iso, witnessOf } from './messages.js';
 import type { ObservedAgent } from './observation.js';
 import { tryStart } from './start.js';
+import { bootTriage } from './boot.js';
 
 /**
  * Per-agent policies (design section 5's table). Three questions stay separate: is the process
@@ -126,6 +127,7 @@ function deaconHealth(ctx: DecideContext, a: ObservedAgent, workInFlight: boolea
     tryStart(ctx, a, 'restart', `heartbeat very stale (${formatDuration(age)}) with work in flight`);
     return;
   }
+  bootTriage(ctx, `deacon heartbeat stale for ${formatDuration(age)}`);
   // One nudge per stale episode: the episode is "stale since this last beat".
   const id = a.spec.identity;
   ctx.once({ recipient: id, kind: 'health-check', agent: id }, `last:${last}`, () => ({
