@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors.js';
 import { ROLES } from '../config/roles.js';
+import { sessionName } from '../session/names.js';
 import { parseAddress, type Address } from './address.js';
 
 /**
@@ -40,19 +41,10 @@ export function agentBeadId(who: Address, prefix?: string): string {
 }
 
 /**
- * The tmux session name of an identity (design section 4). internal/session owns naming; this
- * copy exists only so the ledger can find a heartbeat file when the agent bead has no `session`.
+ * The tmux session name of an identity (design section 4), from internal/session's one naming
+ * rule; undefined for a rig agent whose prefix is unknown.
  */
 export function defaultSessionName(who: Address, prefix?: string): string | undefined {
-  if (who.rig === undefined) return `hq-${who.role}`;
-  if (!prefix) return undefined;
-  switch (who.role) {
-    case 'witness':
-    case 'refinery':
-      return `${prefix}-${who.role}`;
-    case 'polecat':
-      return `${prefix}-${who.name}`;
-    case 'crew':
-      return `${prefix}-crew-${who.name}`;
-  }
+  if (who.rig !== undefined && !prefix) return undefined;
+  return sessionName(who.role, { prefix, name: who.name });
 }
