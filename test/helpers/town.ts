@@ -3,7 +3,7 @@
  * Tests never sleep-and-hope: they poll a condition until a generous deadline.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,8 +80,13 @@ export async function makeTown(opts: { agent?: string; settings?: Record<string,
       writeFileSync(file, `${JSON.stringify(cur, null, 2)}\n`);
     },
     async cleanup() {
-      // Stop this town's daemon (by its verified pid, through gt) and remove the files.
-      await gt(['daemon', 'stop', '--grace', '5s', '--town', root]).catch(() => undefined);
+      // The daemon starts agents, so stop everything of this town: its sessions with their process
+      // trees and its daemon (gt down), then its own tmux server by socket name, then the files.
+      if (existsSync(join(root, 'mayor', 'town.json'))) {
+        await gt(['down', '--town', root], { timeoutMs: 60_000 }).catch(() => undefined);
+      }
+      const socket = await townSocket(root).catch(() => undefined);
+      if (socket) spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true });
     },
   };
