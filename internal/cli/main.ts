@@ -5,6 +5,13 @@ import { formatHelp, parseCommandArgs } from './parse.js';
 import type { CommandContext } from './spec.js';
 
 
+/** How `gt --help` lists commands: the town's life first, agent-side commands after. */
+const HELP_ORDER = [
+  'install', 'up', 'down', 'status', 'agents', 'attach', 'nudge', 'daemon', 'estop', 'thaw', 'feed',
+  'rig', 'bead', 'sling', 'mail', 'mq', 'hook', 'done', 'handoff', 'prime',
+  'mayor', 'deacon', 'boot', 'witness', 'refinery', 'sim',
+];
+
 function topHelp(): string {
   const lines = [
     'gt — a Gas Town-style orchestrator for AI coding agents in tmux sessions',
@@ -23,6 +30,8 @@ function topHelp(): string {
       }
     } else rows.push([c.path[0]!, c.summary]);
   }
+  const rank = (n: string) => (HELP_ORDER.indexOf(n) + HELP_ORDER.length + 1) % (HELP_ORDER.length + 1);
+  rows.sort((a, b) => rank(a[0]) - rank(b[0]));
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [n, s] of rows) lines.push(`  ${n.padEnd(w)}  ${s}`);
   lines.push(
