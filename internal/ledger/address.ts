@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.js';
-import { NAME_RE } from '../config/schema-helpers.js';
+import { parseIdentity, type AgentRef } from '../session/names.js';
 
 /**
  * Mail addresses (agent identities). Kept zod-free and dependency-light: the CLI parses
@@ -40,33 +40,43 @@ function invalid(text: string, why?: string): InvalidInputError {
   );
 }
 
-function checkName(text: string, value: string, what: string): string {
-  if (!NAME_RE.test(value)) throw invalid(text, `${what} ${JSON.stringify(value)} must be letters, digits, "-" or "_"`);
-  return value;
-}
-
-/** Parse any accepted address form into its canonical identity; throws INVALID_INPUT naming the forms. */
+/**
+ * Parse any accepted address form into its canonical identity; throws INVALID_INPUT naming the
+ * forms. The grammar of identities is internal/session's (parseIdentity); an address adds the
+ * canonical trailing slash of town roles, tolerates a trailing slash on input, and refuses town
+ * words as rig names.
+ */
 export function parseAddress(text: string): Address {
   const t = text.trim();
   if (t === '') throw invalid(text, 'empty');
-  const bare = t.endsWith('/') ? t.slice(0, -1) : t;
-  if (bare === 'mayor' || bare === 'deacon' || bare === 'boot') return { role: bare, address: `${bare}/` };
-  const parts = bare.split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) throw invalid(text);
-  const rig = checkName(text, parts[0]!, 'rig');
-  if (RESERVED_RIGS.has(rig)) throw invalid(text, `${JSON.stringify(rig)} is not a rig`);
-  if (parts.length === 2) {
-    const second = parts[1]!;
-    if (second === 'witness' || second === 'refinery') return { role: second, rig, address: `${rig}/${second}` };
-    if (second === 'polecats' || second === 'crew') throw invalid(text, `missing the ${second === 'crew' ? 'crew member' : 'polecat'} name`);
-    const name = checkName(text, second, 'polecat name');
-    return { role: 'polecat', rig, name, address: `${rig}/polecats/${name}` };
+  const bare = t.length > 1 && t.endsWith('/') ? t.slice(0, -1) : t;
+  const rig = bare.split('/')[0]!;
+  if (bare.includes('/') && RESERVED_RIGS.has(rig)) throw invalid(text, `${JSON.stringify(rig)} is not a rig`);
+  const second = bare.split('/')[1];
+  if (bare.split('/').length === 2 && (second === 'polecats' || second === 'crew')) {
+    throw invalid(text, `missing the ${second === 'crew' ? 'crew member' : 'polecat'} name`);
   }
-  const [, kind, last] = parts as [string, string, string];
-  const name = checkName(text, last, 'name');
-  if (kind === 'polecats') return { role: 'polecat', rig, name, address: `${rig}/polecats/${name}` };
-  if (kind === 'crew') return { role: 'crew', rig, name, address: `${rig}/crew/${name}` };
-  throw invalid(text, `unknown group ${JSON.stringify(kind)} (expected "polecats" or "crew")`);
+  let ref: AgentRef;
+  try {
+    ref = parseIdentity(bare);
+  } catch (e) {
+    if (!(e instanceof InvalidInputError)) throw e;
+    const why = /^invalid agent identity .*?: ([^:]+)$/.exec(e.message)?.[1];
+    throw invalid(text, why);
+  }
+  switch (ref.role) {
+    case 'mayor':
+    case 'deacon':
+    case 'boot':
+      return { role: ref.role, address: `${ref.role}/` };
+    case 'witness':
+    case 'refinery':
+      return { role: ref.role, rig: ref.rig!, address: `${ref.rig}/${ref.role}` };
+    case 'polecat':
+      return { role: 'polecat', rig: ref.rig!, name: ref.name!, address: `${ref.rig}/polecats/${ref.name}` };
+    case 'crew':
+      return { role: 'crew', rig: ref.rig!, name: ref.name!, address: `${ref.rig}/crew/${ref.name}` };
+  }
 }
 
 /** The canonical string of an address; throws INVALID_INPUT for an unknown form. */
