@@ -54,6 +54,7 @@ export const settingsSchema = z
         dead_after: durationMs.prefault('15m'),
         gupp_after: durationMs.prefault('30m'),
         spawning_grace: durationMs.prefault('5m'),
+        startup_grace: durationMs.prefault('5s'),
       })
       .strict()
       .prefault({}),
@@ -97,7 +98,7 @@ export const DEFAULT_SETTINGS_FILE = {
   roles: {},
   daemon: { recovery_interval: '3m', log_max_size: '10MB', log_keep: 5, rig_timeout: '60s' },
   deacon: { stale_after: '5m', very_stale_after: '20m', grace: '5m', boot_cooldown: '2m' },
-  agents_health: { dead_after: '15m', gupp_after: '30m', spawning_grace: '5m' },
+  agents_health: { dead_after: '15m', gupp_after: '30m', spawning_grace: '5m', startup_grace: '5s' },
   restart: {
     initial_backoff: '30s',
     multiplier: 2,

@@ -6,7 +6,21 @@ import { MAX_LINE_BYTES, RPC_ERRORS, requestSchema, type RpcRequest } from './pr
 /** Thrown by a handler whose params do not validate; becomes a -32602 answer. */
 export class InvalidParamsError extends Error {}
 
-export type Handler = (params: unknown, req: RpcRequest) => Promise<unknown> | unknown;
+/**
+ * What a handler may do with its connection besides answering. `stream` keeps the connection
+ * open after the answer (no idle timeout) and returns `send`, which writes one JSON-RPC
+ * notification line `{"jsonrpc":"2.0","method":...,"params":...}` per call; notifications sent
+ * before the answer is written are queued behind it. `onClose` runs once when the peer goes away
+ * (or the server closes); `send` is a no-op after that.
+ */
+export interface HandlerConnection {
+  stream(onClose: () => void): (method: string, params: unknown) => void;
+}
+
+export type Handler = (params: unknown, req: RpcRequest, conn: HandlerConnection) => Promise<unknown> | unknown;
+
+/** A streaming peer that stops reading is dropped once this much output is queued for it. */
+export const MAX_STREAM_BACKLOG_BYTES = 4 * 1024 * 1024;
 
 export interface ControlServerOptions {
   path: string;
@@ -76,7 +90,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
 }
 
 function write(sock: net.Socket, msg: unknown): void {
-  if (!sock.destroyed) sock.write(`${JSON.stringify(msg)}\n`);
+  if (!sock.destroyed && !sock.writableEnded) sock.write(`${JSON.stringify(msg)}\n`);
 }
 
 async function answer(sock: net.Socket, line: string, opts: ControlServerOptions): Promise<void> {
@@ -106,12 +120,44 @@ async function answer(sock: net.Socket, line: string, opts: ControlServerOptions
     write(sock, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERRORS.methodNotFound, message: `unknown method "${req.method}"` } });
     return;
   }
+  let answered = false;
+  let queued: unknown[] = [];
+  let closeHook: (() => void) | undefined;
+  const conn: HandlerConnection = {
+    stream(onClose) {
+      if (!closeHook) {
+        closeHook = onClose;
+        sock.setTimeout(0);
+        sock.once('close', () => {
+          queued = [];
+          onClose();
+        });
+        if (sock.destroyed) queueMicrotask(onClose);
+      }
+      return (method, params) => {
+        if (sock.destroyed || sock.writableEnded) return;
+        const msg = { jsonrpc: '2.0', method, params };
+        if (!answered) queued.push(msg);
+        else if (sock.writableLength > MAX_STREAM_BACKLOG_BYTES) {
+          opts.warn(`control: dropped a ${req.method} subscriber that stopped reading`);
+          sock.destroy();
+        } else write(sock, msg);
+      };
+    },
+  };
   try {
-    const result = await handler(req.params, req);
+    const result = await handler(req.params, req, conn);
     write(sock, { jsonrpc: '2.0', id: req.id, result: result ?? null });
   } catch (e) {
     const code = e instanceof InvalidParamsError ? RPC_ERRORS.invalidParams : RPC_ERRORS.internal;
     opts.warn(`control: ${req.method} failed: ${messageOf(e)}`);
     write(sock, { jsonrpc: '2.0', id: req.id, error: { code, message: messageOf(e) } });
+    // A failed request streams nothing.
+    if (closeHook) {
+      queued = [];
+      sock.end();
+    }
   }
+  answered = true;
+  for (const m of queued.splice(0)) write(sock, m);
 }

@@ -1,6 +1,6 @@
 import { lockExclusive } from '../fsx/flock.js';
 import { GtError, NotRunningError } from '../errors.js';
-import { Tmux, townSocketName } from '../tmux/index.js';
+import { Tmux, killServer, townSocketName } from '../tmux/index.js';
 import { stopAllSessions } from '../session/stop.js';
 import { townLayout } from '../town/layout.js';
 import { stopDaemon } from './stop.js';
@@ -32,6 +32,9 @@ export async function townDown(town: string): Promise<DownResult> {
     // With the daemon gone nothing can start a session any more: one last sweep catches a start
     // that was already under way when we took the lock.
     const sweep = await stopAllSessions(tmux);
+    // The town's server is kept alive while empty (for the fast path); with nothing left to run,
+    // it goes too. Only this town's server: its socket name is derived from the town path.
+    if (sweep.remaining.length === 0) await killServer(tmux).catch(() => undefined);
     const all = [...new Set([...sessions.sessions, ...sweep.sessions])].sort();
     return { sessions: all, processes: sessions.processes + sweep.processes, daemon, remaining: sweep.remaining };
   } finally {

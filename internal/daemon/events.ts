@@ -11,6 +11,11 @@ export class EventBus {
 
   constructor(private readonly keep = 200) {}
 
+  /** Sequence number of the last event emitted (0 before the first). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   emit(event: Record<string, unknown>): void {
     const e: DaemonEvent = { ...event, time: new Date().toISOString(), seq: ++this.seq };
     this.recent.push(e);

@@ -6,8 +6,8 @@ import { ConfigError, GtError, messageOf } from '../errors.js';
 import { tryLockExclusive } from '../fsx/flock.js';
 import { readPidFile, removePidFileIfOwned, writePidFile } from '../fsx/pidfile.js';
 import { startControlServer, InvalidParamsError, type ControlServer } from '../control/server.js';
-import { NOTIFY, PING, STATUS, TICK } from '../control/protocol/messages/index.js';
-import { notifyParamsSchema, tickParamsSchema } from '../control/protocol/params.js';
+import { EVENT_NOTIFICATION, NOTIFY, PING, STATUS, SUBSCRIBE, TICK, type SubscribeResult } from '../control/protocol/messages/index.js';
+import { notifyParamsSchema, subscribeParamsSchema, tickParamsSchema } from '../control/protocol/params.js';
 import { Tmux, townSocketName } from '../tmux/index.js';
 import { monotonicEpochClock } from './engine/clock.js';
 import type { EngineContext } from './engine/run-tick.js';
@@ -115,7 +115,13 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
         requestStop('town-removed');
         return;
       }
-      await runTick(tickCtx, reasons);
+      const tick = state.tick_count + 1;
+      events.emit({ type: 'tick_start', tick, reasons });
+      try {
+        await runTick(tickCtx, reasons);
+      } finally {
+        events.emit({ type: 'tick_end', tick, ms: state.last_tick_ms, counts: state.last_tick_actions ?? {} });
+      }
       state.next_tick = new Date(Date.now() + ticker.interval).toISOString();
       state.recovery_interval_ms = ticker.interval;
       writeDaemonState(layout.daemonState, state);
@@ -142,8 +148,16 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
           if (!p.success) throw new InvalidParamsError('notify takes {"event": string, "session"?: string, "pane"?: string}');
           // Events only trigger; the tick decides (it re-observes everything).
           log.debug(`fast path: ${p.data.event}${p.data.session ? ` ${p.data.session}` : ''}${p.data.pane ? ` ${p.data.pane}` : ''}`);
+          events.emit({ type: 'notify', event: p.data.event, ...(p.data.session ? { session: p.data.session } : {}) });
           void ticker.request(`hook:${p.data.event}`);
           return { queued: true };
+        },
+        [SUBSCRIBE]: (params, _req, conn): SubscribeResult => {
+          const p = subscribeParamsSchema.safeParse(params);
+          if (!p.success) throw new InvalidParamsError('subscribe takes {"replay"?: number (0-1000)}');
+          const send = conn.stream(() => unsubscribe());
+          const unsubscribe = events.subscribe((e) => send(EVENT_NOTIFICATION, e), p.data?.replay ?? 0);
+          return { subscribed: true, seq: events.lastSeq, pid: process.pid };
         },
         [TICK]: async (params) => {
           const p = tickParamsSchema.safeParse(params);
@@ -186,6 +200,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   const stopped = new Promise<string>((resolve) => {
     requestStop = resolve;
     onSignal = (sig) => {
+      if (sig !== 'SIGTERM' && sig !== 'SIGINT') events.emit({ type: 'signal', signal: sig });
       if (sig === 'SIGUSR1') {
         log.info('SIGUSR1: tick requested');
         void ticker.request('SIGUSR1');

@@ -48,11 +48,12 @@ function gitEnv(): Record<string, string> {
   return env;
 }
 
-export function git(dir: string, config: string[] = []): SimpleGit {
+/** `signal`: abandon the call (simple-git kills the running git) when it aborts. */
+export function git(dir: string, config: string[] = [], opts: { signal?: AbortSignal } = {}): SimpleGit {
   const env = gitEnv();
   const unsafe: NonNullable<SimpleGitOptions['unsafe']> = {};
   for (const [k, flag] of Object.entries(ENV_FLAGS)) if (env[k] !== undefined) unsafe[flag] = true;
-  return simpleGit({ baseDir: dir, config, timeout: { block: BLOCK_TIMEOUT_MS }, unsafe }).env(env);
+  return simpleGit({ baseDir: dir, config, timeout: { block: BLOCK_TIMEOUT_MS }, unsafe, ...(opts.signal ? { abort: opts.signal } : {}) }).env(env);
 }
 
 /** A git failure as one line: git's own first "fatal:"/"error:" line, not its whole stderr. */

@@ -7,7 +7,7 @@ export { rigSessions, killRigSessions } from './sessions.js';
 export { validateRigName, validatePrefix, derivePrefix, prefixCandidates, RESERVED_RIG_NAMES, RESERVED_PREFIXES } from './names.js';
 export { resolveSource } from './source.js';
 export { withRigsLock, rigsLockPath, writeRigs, updateRig, readRigs, requireRig } from './registry.js';
-export { createPolecatWorktree, removePolecatWorktree, createRefineryWorktree, polecatBranch, type PolecatWorktree, type RemovePolecatResult } from './worktree.js';
+export { createPolecatWorktree, removePolecatWorktree, createRefineryWorktree, polecatBranch, checkWorktree, type PolecatWorktree, type RemovePolecatResult } from './worktree.js';
 export { mainBranch, MAIN_BRANCH_KEY } from './git.js';
 export { mergeBranch, type MergeOutcome, type MergeInput } from './merge.js';
 export {

@@ -46,6 +46,37 @@ export async function createRefineryWorktree(layout: TownLayout, rig: string, ma
   return path;
 }
 
+/**
+ * Is `path` still a usable git checkout of its own (not a plain directory inside some other
+ * repository)? `git status` reads the worktree's gitdir link, its index and its files (running the
+ * repository's fsmonitor hook if it has one): a worktree whose admin directory was pruned fails
+ * here instead of an agent being started in a broken checkout, and a repository that hangs hangs
+ * here, where the caller bounds it with `signal`.
+ */
+export async function checkWorktree(path: string, signal?: AbortSignal): Promise<void> {
+  const check = async () => {
+    const g = git(path, [], { signal });
+    const top = (await g.raw(['rev-parse', '--show-toplevel'])).trim();
+    if (canonical(top) !== canonical(path)) throw new GtError('IO', `${path} is not a git worktree (git found the repository ${top})`);
+    await g.raw(['status', '--porcelain', '--untracked-files=no']);
+  };
+  await gitStep(`${path} is not a usable git worktree`, () => untilAborted(check(), signal));
+}
+
+/**
+ * `p`, or a rejection as soon as `signal` aborts. simple-git kills git on abort but settles only
+ * when git's output pipes close, and a hook git started (fsmonitor) may hold them open for ever.
+ */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('git did not answer in time (cancelled)'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export interface PolecatWorktree {
   path: string;
   branch: string;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { explainLiveness, type Liveness } from '../agent/liveness.js';
 import { GtError } from '../errors.js';
 import { withLedger } from '../ledger/index.js';
+import { agentRestart, loadRestartState, type RestartState } from '../daemon/policy/index.js';
 import { snapshot } from '../tmux/index.js';
 import { townLayout } from '../town/layout.js';
 import { loadLaunchContext } from './context.js';
@@ -24,6 +25,19 @@ export interface AgentRow {
   state: string | null;
   hook: string | null;
   updated_at: string | null;
+  /** Daemon starts of this agent within restart.crash_loop_window (daemon/restart_state.json). */
+  restarts: number;
+  /** No automatic start before this time (ISO), or null when not backing off. */
+  backoff_until: string | null;
+  /** In a crash loop (no more automatic starts) since this time (ISO), or null. */
+  crash_loop: string | null;
+  /** The daemon's last failed start of this agent, if any. */
+  last_start_error: { at: string; message: string } | null;
+}
+
+/** The restart tracker as the daemon last saved it; missing or corrupt reads as empty. */
+function readRestartState(path: string): RestartState {
+  return loadRestartState(path).state;
 }
 
 const ROLE_ORDER = ['mayor', 'deacon', 'boot', 'witness', 'refinery', 'polecat', 'crew'];
@@ -59,6 +73,8 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
       found.set(spec.identity, { ...cur, state: b.agent_state, hook: b.hook_bead, updated_at: b.updated_at });
     }
   }
+  const restartState = readRestartState(layout.restartState);
+  const now = Date.now();
   const rows: AgentRow[] = [];
   for (const { spec, supervised, state, hook, updated_at } of found.values()) {
     let runtime = '?';
@@ -71,6 +87,7 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
       if (!(e instanceof GtError)) throw e;
     }
     const lv = explainLiveness(snap, spec.session, names);
+    const rs = agentRestart(restartState, spec.identity);
     rows.push({
       identity: spec.identity,
       role: spec.role,
@@ -85,6 +102,10 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
       state: state ?? null,
       hook: hook ?? null,
       updated_at: updated_at ?? null,
+      restarts: rs.restarts.filter((t) => now - t < ctx.settings.restart.crash_loop_window).length,
+      backoff_until: rs.backoffUntil > now ? new Date(rs.backoffUntil).toISOString() : null,
+      crash_loop: rs.crashLoop ? new Date(rs.crashLoop.since).toISOString() : null,
+      last_start_error: rs.lastError ? { at: new Date(rs.lastError.at).toISOString(), message: rs.lastError.message } : null,
     });
   }
   return rows.sort(

@@ -59,6 +59,9 @@ export function hooksFingerprint(commandArgv: readonly string[]): string {
 export async function installHooks(tmux: Tmux, commandArgv: readonly string[]): Promise<number | undefined> {
   const cmds: string[][] = DEATH_HOOKS.map((h) => ['set-hook', '-g', h, hookTmuxCommand(commandArgv, h)]);
   cmds.push(['set-option', '-g', HOOKS_OPTION, hooksFingerprint(commandArgv)]);
+  // A server that exits with its last session never runs that session's hooks: a one-agent town
+  // would lose its fast path. The town's server stays up empty; `gt down` kills it explicitly.
+  cmds.push(['set-option', '-s', 'exit-empty', 'off']);
   cmds.push(['display-message', '-p', '#{pid}']);
   const r = await tmux.runSequence(cmds);
   const pid = Number(r.stdout.trim().split('\n').pop());

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GtError } from '../errors.js';
 import { pidRunning } from '../fsx/proc.js';
-import { SessionExistsError, TmuxError } from './errors.js';
+import { SessionExistsError, TmuxError, isNoServerMessage, isNotFoundMessage } from './errors.js';
 import { validateEnvKey, validateEnvValue, validatePaneId, validateSessionName, sessionTarget } from './names.js';
 import { escapeFormat } from './quote.js';
 import type { Tmux } from './run.js';
@@ -217,7 +217,7 @@ function lastLines(text: string, n: number): string {
 export async function hasSession(tmux: Tmux, name: string): Promise<boolean> {
   const r = await tmux.run(['has-session', '-t', sessionTarget(name)], { allowFailure: true });
   if (r.ok) return true;
-  if (!r.timedOut && /can't find session|no server running|error connecting/.test(r.stderr)) return false;
+  if (!r.timedOut && (isNotFoundMessage(r.stderr) || isNoServerMessage(r.stderr))) return false;
   throw new TmuxError(`tmux has-session failed on socket ${tmux.socket}: ${r.stderr || `exit ${r.exitCode}`}`, { ...r, socket: tmux.socket });
 }
 

@@ -118,8 +118,8 @@ export function parseSnapshot(text: string, takenAt = Date.now()): Extract<Snaps
 }
 
 /**
- * Every session and pane on the server in ONE tmux call. No server (or no socket) is an empty
- * snapshot: nothing runs. Any other failure is `ok: false`, which callers must read as "unknown",
+ * Every session and pane on the server in ONE tmux call. No server (or no socket), or a server
+ * with no sessions, is an empty snapshot: nothing runs. Any other failure is `ok: false`, which callers must read as "unknown",
  * never as "dead" — acting on a transient failure would kill or duplicate healthy agents.
  */
 export async function snapshot(tmux: Tmux, opts: { timeoutMs?: number } = {}): Promise<Snapshot> {
@@ -139,6 +139,8 @@ export async function snapshot(tmux: Tmux, opts: { timeoutMs?: number } = {}): P
     socket: tmux.socket,
   });
   if (!r.timedOut && error.noServer) return { ok: true, sessions: [], takenAt };
+  // A server kept alive with no sessions (exit-empty off, see hooks.ts) has nothing to list.
+  if (!r.timedOut && /no current target/.test(r.stderr)) return { ok: true, sessions: [], takenAt };
   return { ok: false, error, takenAt };
 }
 

@@ -304,4 +304,16 @@ test('killing the last sessions of a server, whose agents exit on TERM, is never
   }
 });
 
+test('a server kept up with no sessions (exit-empty off) is an empty snapshot, not a failure', async () => {
+  const tmux = privateTmux();
+  const r = await createSession(tmux, { name: 'only', cwd: dir, command: ['sleep', '600'], healthWindowMs: 200 });
+  assert.is(r.died, false);
+  await tmux.run(['set-option', '-s', 'exit-empty', 'off']);
+  await killSession(tmux, 'only', { graceMs: 1_000 });
+  const snap = await snapshot(tmux);
+  assert.ok(snap.ok, snap.ok ? '' : snap.error.message);
+  assert.equal(snap.ok ? snap.sessions : null, []);
+  assert.is(await hasSession(tmux, 'only'), false);
+});
+
 test.run();

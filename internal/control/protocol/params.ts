@@ -10,3 +10,5 @@ export const notifyParamsSchema = z
     pane: z.string().regex(/^(%\d+)?$/).optional(),
   })
   .strict();
+
+export const subscribeParamsSchema = z.object({ replay: z.number().int().min(0).max(1000).optional() }).strict().optional();

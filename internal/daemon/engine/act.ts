@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { explainLiveness } from '../../agent/liveness.js';
 import { flockHolders } from '../../fsx/proc.js';
 import { GtError, messageOf } from '../../errors.js';
 import { agentBeadId, withLedger } from '../../ledger/index.js';
 import { parseAddress } from '../../ledger/address.js';
+import { checkWorktree } from '../../rig/worktree.js';
 import { launchAgent } from '../../session/launch.js';
 import type { AgentSpec } from '../../session/resolve.js';
 import { SessionExistsError, killSession, nudge, snapshot, type Snapshot } from '../../tmux/index.js';
 import type { TownLayout } from '../../town/layout.js';
 import type { Logger } from '../logger.js';
-import { clearSlot, describeAction, reportStartFailure, type Action, type NotifyState, type RestartState } from '../policy/index.js';
+import { clearBackoff, clearSlot, describeAction, reportStartFailure, type Action, type NotifyState, type RestartState } from '../policy/index.js';
 import type { Observed } from './observe.js';
 
 export interface ActEnv {
@@ -30,6 +32,9 @@ export interface ActResult {
   counts: Record<string, number>;
 }
 
+/** After a rig's timeout cancels its git calls, how long act waits for the rig's actions to settle. */
+const ABANDON_SETTLE_MS = 1_000;
+
 /** The daemon writes mail as the deacon's patrol: replies go to deacon/. */
 const DAEMON_SENDER = 'deacon/';
 
@@ -48,7 +53,16 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
   const done = (a: Action, ok: boolean, detail?: string) => {
     const key = ok ? a.type : `${a.type}_failed`;
     counts[key] = (counts[key] ?? 0) + 1;
-    env.emit?.({ type: 'action', action: a.type, ok, description: describeAction(a), ...(detail ? { detail } : {}) });
+    env.emit?.({
+      type: 'action',
+      action: a.type,
+      ok,
+      description: describeAction(a),
+      ...('agent' in a ? { agent: a.agent.identity, ...('reason' in a ? { reason: a.reason } : {}) } : {}),
+      ...(a.type === 'log' ? { level: a.level, message: a.message } : {}),
+      ...(a.type === 'mail' ? { to: a.to, subject: a.subject } : {}),
+      ...(detail ? { detail } : {}),
+    });
   };
 
   const skipIdentity = new Set<string>();
@@ -108,7 +122,7 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
     byRig.set(k, [...(byRig.get(k) ?? []), a]);
   }
 
-  const startOne = async (a: AgentActionOf<'start' | 'restart'>): Promise<void> => {
+  const startOne = async (a: AgentActionOf<'start' | 'restart'>, signal: AbortSignal): Promise<void> => {
     // The gates again, right before starting: `gt down` may have taken its lock mid-tick.
     if (flockHolders(env.layout.shutdownLock).length > 0 || existsSync(env.layout.estop)) {
       env.log.info(`skipped ${describeAction(a)}: a gate closed during the tick`);
@@ -116,6 +130,9 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
     }
     if (a.type === 'restart') await killSession(observed.launch.tmux, a.agent.session);
     try {
+      // A polecat restarts in its git worktree: make sure it is still a usable checkout (this is the
+      // rig's own git, which can hang; `signal` kills it when the rig's time is up).
+      if (a.agent.role === 'polecat') await checkWorktree(join(env.layout.root, a.agent.workdir), signal);
       const r = await launchAgent(observed.launch, a.agent, { healthWindowMs: env.healthWindowMs });
       if (r.died) {
         const how = r.exitStatus !== undefined ? `exited with status ${r.exitStatus}` : 'died at once';
@@ -127,6 +144,8 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
       }
     } catch (e) {
       if (e instanceof SessionExistsError) {
+        // Someone else (gt up, gt sling) started it: this attempt must not count as a restart.
+        restart = clearBackoff(restart, a.agent.identity);
         env.log.info(`${a.type} ${a.agent.identity}: session appeared meanwhile; left alone`);
         return;
       }
@@ -141,14 +160,14 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
     done(a, true);
   };
 
-  const runRig = async (list: typeof agentActions): Promise<void> => {
+  const runRig = async (list: typeof agentActions, signal: AbortSignal): Promise<void> => {
     for (const a of list) {
       if (skipIdentity.has(a.agent.identity)) continue;
       try {
         switch (a.type) {
           case 'start':
           case 'restart':
-            if (stillAsSeen(a)) await startOne(a);
+            if (stillAsSeen(a)) await startOne(a, signal);
             break;
           case 'kill':
             if (!stillAsSeen(a)) break;
@@ -176,11 +195,18 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
   };
 
   await Promise.all(
-    [...byRig.entries()].map(([rig, list]) =>
-      withTimeout(runRig(list), env.rigTimeoutMs).then((finished) => {
-        if (!finished) env.log.error(`rig ${rig}: actions still running after ${env.rigTimeoutMs}ms; moving on (they finish in the background)`);
-      }),
-    ),
+    [...byRig.entries()].map(([rig, list]) => {
+      const abandon = new AbortController();
+      const running = runRig(list, abandon.signal);
+      return withTimeout(running, env.rigTimeoutMs).then(async (finished) => {
+        if (finished) return;
+        env.log.error(`rig ${rig}: actions still running after ${env.rigTimeoutMs}ms; moving on (they finish in the background)`);
+        // What can be cancelled (the rig's git calls) is; a cancelled start then fails at once, and
+        // a moment's wait lets that failure reach this tick's restart state (backoff, CRASHED_POLECAT).
+        abandon.abort();
+        await withTimeout(running, ABANDON_SETTLE_MS);
+      });
+    }),
   );
   return { restart, notify, counts };
 }

@@ -130,7 +130,7 @@ export async function observe(env: ObserveEnv, restart: RestartState): Promise<O
     agents.push({
       spec,
       supervised: supervised && !inactive,
-      liveness: explainLiveness(snap, spec.session, processNames, procs).state,
+      liveness: settle(explainLiveness(snap, spec.session, processNames, procs).state, snap, spec.session, env.settings.agents_health.startup_grace),
       bead: bead ? { agent_state: bead.agent_state, hook_bead: bead.hook_bead, updated_at: Date.parse(bead.updated_at) } : null,
       hookOpen: bead?.hook_bead ? (ledger.hooks.get(bead.hook_bead) ?? false) : false,
       heartbeat: Number.isFinite(hbTime) ? { timestamp: hbTime } : null,
@@ -158,4 +158,16 @@ export async function observe(env: ObserveEnv, restart: RestartState): Promise<O
     procs,
     names,
   };
+}
+
+/**
+ * An agent takes a moment to become itself: until its runtime has loaded, its pane shows the
+ * shell or the interpreter (`sh`, `node`). A session younger than the startup grace that looks
+ * like a zombie is therefore "unknown" (never acted on), not a zombie to kill.
+ */
+function settle(state: ReturnType<typeof explainLiveness>['state'], snap: Snapshot, session: string, graceMs: number): ReturnType<typeof explainLiveness>['state'] {
+  if (state !== 'zombie' || !snap.ok) return state;
+  const s = snap.sessions.find((x) => x.name === session);
+  if (s && snap.takenAt - s.created * 1000 < graceMs) return 'unknown';
+  return state;
 }

@@ -49,8 +49,10 @@ export async function engineTick(ctx: EngineContext): Promise<EngineTickResult> 
   try {
     const rs = loadRestartState(layout.restartState);
     if (rs.warning) warnOnce(ctx, 'restart_state', rs.warning);
+    else ctx.warned.delete('restart_state'); // readable again: a later corruption is reported anew
     const ns = loadNotifyState(layout.notifyState);
     if (ns.warning) warnOnce(ctx, 'notify_state', ns.warning);
+    else ctx.warned.delete('notify_state');
     const settings = ctx.settings();
 
     const observed = await observe(
@@ -76,8 +78,10 @@ export async function engineTick(ctx: EngineContext): Promise<EngineTickResult> 
       { restart: decision.restart, notify: decision.notify },
     );
     // Sessions started this tick may have started the tmux server itself: give it the hooks now,
-    // not one interval later.
-    if ((result.counts.start ?? 0) + (result.counts.restart ?? 0) > 0) await maintainHooks(ctx, 'ask');
+    // not one interval later. The same when observe saw no server: someone else (gt up, gt sling)
+    // may have started it during the tick, and our own start then found its session already there.
+    const noServerSeen = observed.snap.ok && observed.snap.serverPid === undefined;
+    if ((result.counts.start ?? 0) + (result.counts.restart ?? 0) > 0 || noServerSeen) await maintainHooks(ctx, 'ask');
     saveRestartState(layout.restartState, result.restart);
     saveNotifyState(layout.notifyState, result.notify);
     return { counts: result.counts, gated };

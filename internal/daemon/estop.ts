@@ -1,0 +1,96 @@
+import { linkSync, readFileSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { errnoCode } from '../errors.js';
+import { writeFileAtomicSync } from '../fsx/atomic.js';
+import type { TownLayout } from '../town/layout.js';
+import { probeDaemon, verifyDaemon } from './probe.js';
+
+/**
+ * The emergency stop: while `<town>/ESTOP` exists the daemon starts, kills and nudges nothing
+ * (its gate is the file's existence; the content is only a record of who set it and why).
+ */
+
+export interface EstopRecord {
+  set: boolean;
+  path: string;
+  created_at?: string;
+  by?: string;
+  reason?: string;
+}
+
+export function readEstop(layout: TownLayout): EstopRecord {
+  let text: string;
+  try {
+    text = readFileSync(layout.estop, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return { set: false, path: layout.estop };
+    throw e;
+  }
+  // Any file counts (a person may `touch ESTOP`); the JSON record is a courtesy.
+  try {
+    const j = JSON.parse(text) as Record<string, unknown>;
+    const str = (k: string) => (typeof j[k] === 'string' ? (j[k] as string) : undefined);
+    return { set: true, path: layout.estop, created_at: str('created_at'), by: str('by'), reason: str('reason') };
+  } catch {
+    return { set: true, path: layout.estop };
+  }
+}
+
+/**
+ * Create ESTOP atomically: the record is written whole to a temp file, then hard-linked into place
+ * (link fails if ESTOP exists, so a concurrent estop never overwrites the first record).
+ * Returns false when it was already set.
+ */
+export function setEstop(layout: TownLayout, reason: string | undefined, now = new Date()): boolean {
+  const record = { created_at: now.toISOString(), by: `${safeUser()} (pid ${process.pid})`, ...(reason ? { reason } : {}) };
+  const tmp = join(dirname(layout.estop), `.${basename(layout.estop)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  writeFileAtomicSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
+  try {
+    linkSync(tmp, layout.estop);
+    return true;
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST') return false;
+    throw e;
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Remove ESTOP (one unlink: atomic). Returns false when it was not set. */
+export function clearEstop(layout: TownLayout): boolean {
+  try {
+    unlinkSync(layout.estop);
+    return true;
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+/** Ask the running daemon (verified, never a recycled pid) for a tick now. Returns its pid or null. */
+export async function wakeDaemon(layout: TownLayout): Promise<number | null> {
+  const probe = await probeDaemon(layout);
+  if (!probe.running) return null;
+  const proof = verifyDaemon(layout, probe);
+  if (typeof proof === 'string') return null;
+  try {
+    process.kill(proof.pid, 'SIGUSR1');
+    return proof.pid;
+  } catch {
+    return null;
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
