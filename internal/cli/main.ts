@@ -130,8 +130,11 @@ async function dispatch(argv: string[]): Promise<number> {
   }
 }
 
-/** Long-running commands: their own loops refresh what they need. */
-const NO_TOUCH = new Set(['sim', 'daemon run', 'daemon logs']);
+/**
+ * Not signs of an agent's life: long-running commands (their own loops refresh what they need),
+ * and `daemon notify`, which tmux's hooks run with whatever env started the server.
+ */
+const NO_TOUCH = new Set(['sim', 'daemon run', 'daemon logs', 'feed', 'daemon notify']);
 
 /**
  * Every gt command run inside an agent session is a sign of life: refresh the agent's bead
