@@ -46,9 +46,21 @@ function runFile(file) {
       detached: true,
     });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
     let timedOut = false;
+    let lingered = false;
+    let linger;
+    const watchSummary = () => {
+      // uvu has printed its totals: the tests are over. A file whose process then stays alive
+      // (a handle left open after a failure) is ended instead of blocking the run for minutes.
+      if (!linger && /Duration:/.test(out)) {
+        linger = setTimeout(() => {
+          lingered = true;
+          try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+        }, 15_000);
+      }
+    };
+    child.stdout.on('data', (d) => ((out += d), watchSummary()));
+    child.stderr.on('data', (d) => ((out += d), watchSummary()));
     const timer = setTimeout(() => {
       timedOut = true;
       // The file's own process group only: everything it started and nothing else.
@@ -56,11 +68,13 @@ function runFile(file) {
     }, timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(linger);
       const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
       const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
       const skip = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
       let bad = Math.max(0, total - ok - skip);
-      if ((code !== 0 || timedOut) && bad === 0) bad = 1; // crashed or hung outside a test
+      // Ended after its summary: judged by the summary; otherwise a bad exit is a failure.
+      if ((code !== 0 || timedOut) && bad === 0 && !lingered) bad = 1; // crashed or hung outside a test
       if (total === 0 && bad === 0) bad = 1; // a file that ran no test is a failure
       passed += ok;
       failed += bad;
@@ -68,7 +82,7 @@ function runFile(file) {
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       const name = relative(root, file);
       const status = bad ? 'FAIL' : 'ok  ';
-      process.stdout.write(`${status} ${name} (${ok} passed${bad ? `, ${bad} failed` : ''}${skip ? `, ${skip} skipped` : ''}, ${secs}s)${timedOut ? ' TIMED OUT' : ''}${signal ? ` signal ${signal}` : ''}\n`);
+      process.stdout.write(`${status} ${name} (${ok} passed${bad ? `, ${bad} failed` : ''}${skip ? `, ${skip} skipped` : ''}, ${secs}s)${timedOut ? ' TIMED OUT' : ''}${lingered ? ' (ended: still running 15s after its summary)' : ''}${signal ? ` signal ${signal}` : ''}\n`);
       if (bad || process.env.GT_TEST_VERBOSE) {
         failedFiles.push(name);
         process.stdout.write(out.split('\n').map((l) => `    ${l}`).join('\n') + '\n');

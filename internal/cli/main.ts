@@ -132,9 +132,10 @@ async function dispatch(argv: string[]): Promise<number> {
 
 /**
  * Not signs of an agent's life: long-running commands (their own loops refresh what they need),
- * and `daemon notify`, which tmux's hooks run with whatever env started the server.
+ * `daemon notify`, which tmux's hooks run with whatever env started the server, and `handoff`,
+ * which refreshes before it wakes the daemon (after that its session may be gone).
  */
-const NO_TOUCH = new Set(['sim', 'daemon run', 'daemon logs', 'feed', 'daemon notify']);
+const NO_TOUCH = new Set(['sim', 'daemon run', 'daemon logs', 'feed', 'daemon notify', 'handoff']);
 
 /**
  * Every gt command run inside an agent session is a sign of life: refresh the agent's bead

@@ -42,7 +42,8 @@ function samplePanes(): { stop(): Map<string, number[]> } {
     }
   };
   take();
-  const timer = setInterval(take, 25);
+  // unref: a failed assertion before stop() must not keep the test process alive.
+  const timer = setInterval(take, 25).unref();
   return {
     stop() {
       clearInterval(timer);

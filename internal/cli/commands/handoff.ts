@@ -1,6 +1,6 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
 import { GtError, UsageError } from '../../errors.js';
-import { identityFromEnv, withLedger } from '../../ledger/index.js';
+import { identityFromEnv, touchAgent, withLedger } from '../../ledger/index.js';
 import { townLayout } from '../../town/layout.js';
 import { probeDaemon, verifyDaemon } from '../../daemon/probe.js';
 import { printJson } from '../output.js';
@@ -28,19 +28,21 @@ export async function run(ctx: CommandContext): Promise<number> {
   const msg = withLedger(layout, (l) =>
     l.sendMail({ from: who.address, to: 'deacon/', subject: `LIFECYCLE: ${who.address} requesting ${action}`, body: JSON.stringify({ action }) }),
   );
-  let signalled: number | null = null;
-  const probe = await probeDaemon(layout);
-  if (probe.running) {
-    const proof = verifyDaemon(layout, probe);
-    if (typeof proof !== 'string') {
-      process.kill(proof.pid, 'SIGUSR1');
-      signalled = proof.pid;
-    }
+  // Everything else first: the SIGUSR1 makes the daemon recycle this very session at once, and
+  // this process (running inside it) may not outlive that by much.
+  try {
+    touchAgent(layout, process.env);
+  } catch {
+    // Best effort: the request is mailed; a missed heartbeat refresh must not stop the wake-up.
   }
+  const probe = await probeDaemon(layout);
+  const proof = probe.running ? verifyDaemon(layout, probe) : 'not running';
+  const signalled = typeof proof === 'string' ? null : proof.pid;
   if (ctx.json) printJson({ message: msg.id, action, signalled });
   else {
     ctx.out(`lifecycle request ${msg.id}: ${who.address} requesting ${action}`);
     ctx.out(signalled ? `daemon woken (pid ${signalled})` : 'note: the daemon is not running; it will act on the request when it starts');
   }
+  if (signalled !== null) process.kill(signalled, 'SIGUSR1');
   return 0;
 }
