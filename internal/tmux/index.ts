@@ -46,5 +46,4 @@ export {
   type DeathHook,
   type HookStatus,
 } from './hooks.js';
-export { privateServers, type PrivateServers } from './testing.js';
 export { attachSession } from './attach.js';

@@ -10,7 +10,8 @@ import { copyFileSync, chmodSync, mkdirSync, writeFileSync, rmSync } from 'node:
 import { join } from 'node:path';
 import { explainLiveness, liveness } from '../../internal/agent/liveness.js';
 import { readProcTable } from '../../internal/fsx/proc.js';
-import { Tmux, createSession, findSession, snapshot, type Snapshot, privateServers } from '../../internal/tmux/index.js';
+import { Tmux, createSession, findSession, snapshot, type Snapshot } from '../../internal/tmux/index.js';
+import { privateServers } from '../helpers/tmux-servers.js';
 import { tempDir, waitFor } from '../helpers/town.js';
 
 const dir = tempDir('gt-liveness-');

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../internal/errors.js';
-import { Tmux, createSession, ensureHooks, hookStatus, installHooks, killServer, killSession, removeHooks, snapshot, privateServers } from '../../internal/tmux/index.js';
+import { Tmux, createSession, ensureHooks, hookStatus, installHooks, killServer, killSession, removeHooks, snapshot } from '../../internal/tmux/index.js';
+import { privateServers } from '../helpers/tmux-servers.js';
 import { tempDir, waitFor } from '../helpers/town.js';
 
 /** Private servers (`gt-test-<pid>-<n>`), stopped by socket name after the file. */

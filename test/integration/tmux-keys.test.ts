@@ -20,8 +20,8 @@ import {
   snapshot,
   themeFor,
   findSession,
-  privateServers,
 } from '../../internal/tmux/index.js';
+import { privateServers } from '../helpers/tmux-servers.js';
 import { tempDir, waitFor } from '../helpers/town.js';
 
 /** Private servers (`gt-test-<pid>-<n>`), stopped by socket name after the file. */

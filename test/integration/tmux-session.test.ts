@@ -22,8 +22,8 @@ import {
   setSessionEnv,
   snapshot,
   unsetSessionEnv,
-  privateServers,
 } from '../../internal/tmux/index.js';
+import { privateServers } from '../helpers/tmux-servers.js';
 import { tempDir, waitFor } from '../helpers/town.js';
 
 /** Private servers (`gt-test-<pid>-<n>`), stopped by socket name after the file. */

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
-import { Tmux, type TmuxOptions } from './run.js';
-import { killServer } from './session.js';
-import { socketPath } from './socket.js';
+import { Tmux, type TmuxOptions } from '../../internal/tmux/run.js';
+import { killServer } from '../../internal/tmux/session.js';
+import { socketPath } from '../../internal/tmux/socket.js';
 
 /**
  * Private tmux servers for tests: sockets `gt-test-<pid>-<n>`, never the default server and never
