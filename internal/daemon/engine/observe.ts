@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainLiveness } from '../../agent/liveness.js';
 import type { ProcTable } from '../../agent/proctree.js';
-import { loadDaemonSettings, type DaemonSettings } from '../../config/daemon-settings.js';
+import { daemonSettingsSchema, loadDaemonSettings, type DaemonSettings } from '../../config/daemon-settings.js';
 import { readDeaconHeartbeat } from '../../config/deacon-heartbeat.js';
 import { readHeartbeatFileAt } from '../../config/heartbeat-file.js';
 import type { Settings } from '../../config/settings.js';
@@ -65,7 +65,7 @@ export async function observe(env: ObserveEnv, restart: RestartState): Promise<O
   const { layout } = env;
   const now = env.now();
   const gates = { shutdownLock: flockHolders(layout.shutdownLock).length > 0, estop: existsSync(layout.estop) };
-  const daemonSettings = tolerant<DaemonSettings>(env, 'daemon.json', () => loadDaemonSettings(layout.daemonSettingsFile), loadDaemonSettings('/nonexistent'));
+  const daemonSettings = tolerant<DaemonSettings>(env, 'daemon.json', () => loadDaemonSettings(layout.daemonSettingsFile), daemonSettingsSchema.parse({}));
   // Without a readable registry the rig agents are unknown: nothing of theirs is started or killed.
   const rigs = tolerant<RigsFile | undefined>(env, 'rigs.json', () => readRigs(layout), undefined);
   const knownRigs: RigsFile = rigs ?? { version: 1, rigs: {} };
