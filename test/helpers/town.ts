@@ -129,9 +129,22 @@ export function pidsMatching(...needles: string[]): number[] {
   return out;
 }
 
-/** Daemon processes of this town (`gt daemon run --town <root>`). */
+/**
+ * Daemon processes of this town (`gt daemon run --town <root>`). A child the daemon has just
+ * forked (to run tmux or git) shows the daemon's command line until it execs, so processes whose
+ * parent is itself a match are not counted as daemons.
+ */
 export function daemonPids(root: string): number[] {
-  return pidsMatching('daemon run', `--town ${root}`);
+  const pids = pidsMatching('daemon run', `--town ${root}`);
+  const ppid = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return -1;
+    }
+  };
+  return pids.filter((p) => !pids.includes(ppid(p)));
 }
 
 export function readJson<T = any>(path: string): T {
