@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { withLedger } from '../../internal/ledger/index.js';
 import { townLayout } from '../../internal/town/layout.js';
 import { faultTown, matching, type FaultTown } from '../helpers/engine-faults.js';
@@ -21,11 +21,15 @@ const alive = async (): Promise<boolean> => {
   return IDS.every((id) => agents.find((a) => a.identity === id)?.liveness === 'alive');
 };
 
-/** A pane's process, unless it is the placeholder a session starts with before its agent (tmux/session.ts). */
+/**
+ * A pane's process once it is the agent: not the placeholder a session starts with (tmux/session.ts),
+ * and not a child tmux has forked but not yet exec'd (it still shows the server's command line).
+ */
 function agentPanePid(session: string): number | undefined {
   const p = ft.panePid(session);
   try {
-    return p !== undefined && !readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\0') ? p : undefined;
+    const argv0 = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0] ?? '';
+    return p !== undefined && !['sleep', 'tmux'].includes(basename(argv0)) ? p : undefined;
   } catch {
     return undefined;
   }
@@ -80,7 +84,7 @@ test('gt handoff --cycle from the witness restarts exactly the witness, once, an
   const mark = ft.log().length;
   const sampler = samplePanes();
   const r = await gt(['handoff', '--cycle', '--json'], { env, cwd: join(ft.root, 'cyc', 'witness') });
-  assert.is(r.code, 0, r.stderr);
+  assert.is(r.code, 0, `gt handoff exited ${r.code}; stderr: ${JSON.stringify(r.stderr)}; stdout: ${JSON.stringify(r.stdout)}`);
   const out = JSON.parse(r.stdout);
   assert.is(out.action, 'cycle');
   assert.type(out.signalled, 'number');
