@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { faultTown, matching, type FaultTown } from '../helpers/engine-faults.js';
+import { lockExclusive } from '../../internal/fsx/flock.js';
 import { daemonPids, readJson, waitFor } from '../helpers/town.js';
 
 let ft: FaultTown;
@@ -36,10 +37,20 @@ test.after(async () => {
   await ft.teardown();
 });
 
-/** Corrupt `file`, watch `ticks` ticks, return the log lines since. */
-async function corruptAndWatch(file: string, content: string, ticks = 10): Promise<string[]> {
+/**
+ * Corrupt `file`, watch `ticks` ticks, return the log lines since. With `lockFile`, the write is
+ * made holding that lock: the daemon loads and saves its restart state under it for a whole tick,
+ * and a write landing between its load and its save would just be overwritten, unseen.
+ */
+async function corruptAndWatch(file: string, content: string, ticks = 10, lockFile?: string): Promise<string[]> {
   const mark = ft.log().length;
-  writeFileSync(file, content);
+  const held = lockFile ? await lockExclusive(lockFile, 20_000) : undefined;
+  if (lockFile && !held) throw new Error(`could not take ${lockFile} within 20s`);
+  try {
+    writeFileSync(file, content);
+  } finally {
+    held?.release();
+  }
   await ft.waitTicks(ticks);
   return ft.log().slice(mark);
 }
@@ -81,8 +92,9 @@ test('a corrupt deacon/heartbeat.json: one warning over many ticks, the deacon l
 
 test('a corrupt daemon/restart_state.json: one warning, loaded as empty and rewritten whole; again later, logged again', async () => {
   const file = join(ft.root, 'daemon', 'restart_state.json');
+  const lock = `${file}.lock`;
   assert.ok(readJson(file).agents.deacon, 'the tracker knows the deacon before the fault');
-  const lines = await corruptAndWatch(file, '{"version": 1, "agents": {"deacon": {"restarts": "many"');
+  const lines = await corruptAndWatch(file, '{"version": 1, "agents": {"deacon": {"restarts": "many"', 10, lock);
   const warned = matching(lines, /restart.state.*starting with an empty/i);
   assert.is(warned.length, 1, lines.join('\n'));
   assertSteady(lines);
@@ -90,8 +102,9 @@ test('a corrupt daemon/restart_state.json: one warning, loaded as empty and rewr
   const rewritten = readJson(file);
   assert.is(rewritten.version, 1);
   assert.type(rewritten.agents, 'object');
-  // A second, separate corruption is reported again (once).
-  const again = await corruptAndWatch(file, '[]');
+  // A second, separate corruption (the ticks watched above loaded the rewritten file, readable,
+  // which ended the first episode) is reported again (once).
+  const again = await corruptAndWatch(file, '[]', 10, lock);
   assert.is(matching(again, /restart.state.*starting with an empty/i).length, 1, again.join('\n'));
   assertSteady(again);
   // Still supervising: a killed agent comes back.

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { withLedger } from '../../internal/ledger/index.js';
 import { townLayout } from '../../internal/town/layout.js';
+import { SESSION_MARKER_ENV, SOCKET_MARKER_ENV } from '../../internal/tmux/session.js';
 import { faultTown, matching, type FaultTown } from '../helpers/engine-faults.js';
 import { gt, waitFor } from '../helpers/town.js';
 
@@ -72,11 +73,15 @@ test.after(async () => {
 
 test('gt handoff --cycle from the witness restarts exactly the witness, once, and claims the request', async () => {
   const witnessPid = ft.panePid('lc-witness')!;
-  // The agent's own environment (what a real agent's `gt handoff` would run with).
+  // The agent's own environment (what a real agent's `gt handoff` would run with), less the
+  // markers that make a process one of the session's: with them, the cycle this handoff asks for
+  // kills it along with the session, and under load that can land before it has exited, which
+  // is harmless for a real agent but would hide the exit status this test checks.
   const env: Record<string, string> = {};
   for (const kv of readFileSync(`/proc/${witnessPid}/environ`, 'utf8').split('\0')) {
     const i = kv.indexOf('=');
-    if (i > 0 && kv.startsWith('GT_') && !kv.startsWith('GT_SIM_')) env[kv.slice(0, i)] = kv.slice(i + 1);
+    const key = kv.slice(0, i);
+    if (i > 0 && key.startsWith('GT_') && !key.startsWith('GT_SIM_') && key !== SESSION_MARKER_ENV && key !== SOCKET_MARKER_ENV) env[key] = kv.slice(i + 1);
   }
   assert.is(env.GT_ROLE, 'witness');
   assert.is(env.GT_TOWN_ROOT, ft.root);
