@@ -64,3 +64,21 @@ export function explainLiveness(
 export function liveness(snap: Snapshot, sessionName: string, processNames: readonly string[] | NameMatcher, procs?: ProcSource): Liveness {
   return explainLiveness(snap, sessionName, processNames, procs).state;
 }
+
+/**
+ * Whether a session is still inside its startup grace: created less than `graceMs` before the
+ * snapshot was taken. Until its runtime has loaded, a new agent's pane shows a placeholder, a
+ * shell or an interpreter, which looks exactly like a zombie; whoever is starting it (the daemon,
+ * another `gt up`) must be left to finish. tmux records creation in whole seconds, so a session
+ * can look up to a second older than it is.
+ */
+export function inStartupGrace(snap: Snapshot, sessionName: string, graceMs: number): boolean {
+  if (!snap.ok) return false;
+  const s = snap.sessions.find((x) => x.name === sessionName);
+  return s !== undefined && snap.takenAt - s.created * 1000 < graceMs;
+}
+
+/** A zombie inside its startup grace is `unknown` (never acted on), not a zombie to kill. */
+export function settleStartup(state: Liveness, snap: Snapshot, sessionName: string, graceMs: number): Liveness {
+  return state === 'zombie' && inStartupGrace(snap, sessionName, graceMs) ? 'unknown' : state;
+}

@@ -1,4 +1,4 @@
-import { explainLiveness } from '../agent/liveness.js';
+import { explainLiveness, inStartupGrace, type Liveness } from '../agent/liveness.js';
 import { GtError, messageOf } from '../errors.js';
 import { SessionExistsError, killSession, snapshot } from '../tmux/index.js';
 import { loadLaunchContext } from './context.js';
@@ -40,14 +40,33 @@ export async function ensureAgent(ctx: LaunchContext, spec: AgentSpec, liveness:
   }
 }
 
+const STARTING_POLL_MS = 100;
+
+/**
+ * A session's liveness once it is past its startup grace. A young session that looks like a
+ * zombie is being started by someone else (the daemon `gt up` just launched, another `gt up`):
+ * wait for it to become alive or to outgrow the grace, instead of killing it mid-start.
+ */
+async function settledLiveness(ctx: LaunchContext, spec: AgentSpec, processNames: readonly string[]): Promise<Liveness> {
+  const graceMs = ctx.settings.agents_health.startup_grace;
+  let snap = await snapshot(ctx.tmux);
+  for (;;) {
+    const state = explainLiveness(snap, spec.session, processNames).state;
+    if (state !== 'zombie' || !inStartupGrace(snap, spec.session, graceMs)) return state;
+    await new Promise((r) => setTimeout(r, STARTING_POLL_MS));
+    snap = await snapshot(ctx.tmux);
+  }
+}
+
 /** `gt up` minus the daemon: every supervised role session running. */
 export async function bringUp(town: string): Promise<UpOutcome[]> {
   const ctx = loadLaunchContext(town);
-  const snap = await snapshot(ctx.tmux);
   const out: UpOutcome[] = [];
   for (const spec of supervisedRoleAgents(ctx.settings, ctx.daemonSettings, ctx.rigs)) {
     const rt = runtimeFor(ctx, spec);
-    out.push(await ensureAgent(ctx, spec, explainLiveness(snap, spec.session, rt.processNames).state));
+    // A fresh look per agent: starting the ones before may take seconds, in which the daemon
+    // may have started (or replaced) this one.
+    out.push(await ensureAgent(ctx, spec, await settledLiveness(ctx, spec, rt.processNames)));
   }
   return out;
 }

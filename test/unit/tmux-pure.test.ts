@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../internal/errors.js';
-import { explainLiveness, liveness } from '../../internal/agent/liveness.js';
+import { explainLiveness, inStartupGrace, liveness, settleStartup } from '../../internal/agent/liveness.js';
 import { compileProcessNames, processNamesOf } from '../../internal/agent/proctree.js';
 import { descendantPids, parseProcStat, type ProcInfo } from '../../internal/fsx/proc.js';
 import { TmuxError } from '../../internal/tmux/errors.js';
@@ -200,6 +200,22 @@ test('liveness rules on a fake snapshot and process table', () => {
   const failed: Snapshot = { ok: false, error: new TmuxError('x', { argv: [], exitCode: 1, stderr: 'boom', timedOut: false, socket: 's' }), takenAt: 0 };
   assert.is(liveness(failed, 's', names, table), 'unknown');
   assert.match(explainLiveness(snapOf([{ pid: 200, cmd: 'bash' }]), 's', names, table).reason, /vim/);
+});
+
+test('startup grace: a young zombie is unknown (left alone), an old one a zombie; other states untouched', () => {
+  const taken = 1_000_000_000_000;
+  const at = (createdSec: number): Snapshot => parseSnapshot(line({ session_created: String(createdSec), pane_current_command: 'sh' }), taken);
+  const young = at(taken / 1000 - 2);
+  const old = at(taken / 1000 - 6);
+  assert.ok(inStartupGrace(young, 's', 5_000));
+  assert.not.ok(inStartupGrace(old, 's', 5_000));
+  assert.not.ok(inStartupGrace(young, 'other', 5_000), 'no such session');
+  assert.is(settleStartup('zombie', young, 's', 5_000), 'unknown');
+  assert.is(settleStartup('zombie', old, 's', 5_000), 'zombie');
+  assert.is(settleStartup('alive', young, 's', 5_000), 'alive');
+  assert.is(settleStartup('dead', young, 's', 5_000), 'dead');
+  const failed: Snapshot = { ok: false, error: new TmuxError('x', { argv: [], exitCode: 1, stderr: 'boom', timedOut: false, socket: 's' }), takenAt: taken };
+  assert.not.ok(inStartupGrace(failed, 's', 5_000));
 });
 
 test.run();

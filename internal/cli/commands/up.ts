@@ -7,7 +7,7 @@ import { printJson, table } from '../output.js';
 export const spec: CommandSpec = {
   usage: 'gt up [--town DIR] [--json]',
   description:
-    "Start the daemon if needed, then the town's supervised role sessions: the deacon, the mayor (unless disabled), and each active rig's witness and refinery. Safe to run again: running sessions are left alone, zombie sessions (agent gone, shell left) are replaced.",
+    "Start the daemon if needed, then the town's supervised role sessions: the deacon, the mayor (unless disabled), and each active rig's witness and refinery. Safe to run again: running sessions are left alone, zombie sessions (agent gone, shell left) are replaced. A session younger than agents_health.startup_grace is still starting (the daemon may be starting it) and is waited for, never killed.",
   options: { json: { type: 'boolean', description: 'print the daemon pid and each session outcome as JSON' } },
   details: 'Exit 1 if any session failed to start (its exit status and last output are shown).',
 };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { explainLiveness } from '../../agent/liveness.js';
+import { explainLiveness, settleStartup } from '../../agent/liveness.js';
 import { flockHolders } from '../../fsx/proc.js';
 import { GtError, messageOf } from '../../errors.js';
 import { agentBeadId, withLedger } from '../../ledger/index.js';
@@ -110,7 +110,10 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
   const fresh: Snapshot | undefined = destructive ? await snapshot(observed.launch.tmux) : undefined;
   const stillAsSeen = (a: AgentActionOf<string>): boolean => {
     if (!fresh) return true;
-    const now = explainLiveness(fresh, a.agent.session, observed.names.get(a.agent.session) ?? [], observed.procs).state;
+    // Settled like observe's: a session someone started since (gt up, a lifecycle start) looks
+    // like a zombie while it loads, and must not pass for the old zombie we decided to replace.
+    const seen = explainLiveness(fresh, a.agent.session, observed.names.get(a.agent.session) ?? [], observed.procs).state;
+    const now = settleStartup(seen, fresh, a.agent.session, observed.launch.settings.agents_health.startup_grace);
     if (now === a.observed) return true;
     env.log.info(`skipped ${describeAction(a)}: liveness changed from ${a.observed} to ${now} since observe`);
     return false;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { explainLiveness } from '../../agent/liveness.js';
+import { explainLiveness, settleStartup } from '../../agent/liveness.js';
 import type { ProcTable } from '../../agent/proctree.js';
 import { daemonSettingsSchema, loadDaemonSettings, type DaemonSettings } from '../../config/daemon-settings.js';
 import { readDeaconHeartbeat } from '../../config/deacon-heartbeat.js';
@@ -130,7 +130,8 @@ export async function observe(env: ObserveEnv, restart: RestartState): Promise<O
     agents.push({
       spec,
       supervised: supervised && !inactive,
-      liveness: settle(explainLiveness(snap, spec.session, processNames, procs).state, snap, spec.session, env.settings.agents_health.startup_grace),
+      // A young session that looks like a zombie is still starting (agent/liveness.ts).
+      liveness: settleStartup(explainLiveness(snap, spec.session, processNames, procs).state, snap, spec.session, env.settings.agents_health.startup_grace),
       bead: bead ? { agent_state: bead.agent_state, hook_bead: bead.hook_bead, updated_at: Date.parse(bead.updated_at) } : null,
       hookOpen: bead?.hook_bead ? (ledger.hooks.get(bead.hook_bead) ?? false) : false,
       heartbeat: Number.isFinite(hbTime) ? { timestamp: hbTime } : null,
@@ -160,14 +161,3 @@ export async function observe(env: ObserveEnv, restart: RestartState): Promise<O
   };
 }
 
-/**
- * An agent takes a moment to become itself: until its runtime has loaded, its pane shows the
- * shell or the interpreter (`sh`, `node`). A session younger than the startup grace that looks
- * like a zombie is therefore "unknown" (never acted on), not a zombie to kill.
- */
-function settle(state: ReturnType<typeof explainLiveness>['state'], snap: Snapshot, session: string, graceMs: number): ReturnType<typeof explainLiveness>['state'] {
-  if (state !== 'zombie' || !snap.ok) return state;
-  const s = snap.sessions.find((x) => x.name === session);
-  if (s && snap.takenAt - s.created * 1000 < graceMs) return 'unknown';
-  return state;
-}
