@@ -1,6 +1,7 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { errnoCode, messageOf } from '../errors.js';
+import { assertSocketPathFits } from './socket-path.js';
 import { MAX_LINE_BYTES, RPC_ERRORS, requestSchema, type RpcRequest } from './protocol/jsonrpc.js';
 
 /** Thrown by a handler whose params do not validate; becomes a -32602 answer. */
@@ -38,6 +39,7 @@ export interface ControlServer {
  * daemon lock: only then is removing a leftover socket file safe (its owner is dead).
  */
 export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
+  assertSocketPathFits(opts.path);
   try {
     unlinkSync(opts.path);
   } catch (e) {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { gtVersion } from '../fsx/package-root.js';
 import { randomBytes } from 'node:crypto';
+import { assertSocketPathFits } from '../control/socket-path.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { ConfigError, GtError, messageOf } from '../errors.js';
 import { tryLockExclusive } from '../fsx/flock.js';
@@ -45,6 +46,15 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   for (const sig of ['SIGUSR1', 'SIGUSR2', 'SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(sig, () => onSignal(sig));
   if (early.__gtPendingUsr1) pending.usr1 = true;
 
+  try {
+    // Before anything is written: Node would listen on a silently truncated path instead.
+    assertSocketPathFits(layout.controlSocket);
+  } catch (e) {
+    const line = e instanceof GtError ? e.line : messageOf(e);
+    tellParent({ type: 'failed', message: line });
+    process.stderr.write(`gt: ${line}\n`);
+    return 1;
+  }
   mkdirSync(layout.daemonDir, { recursive: true });
   const lock = tryLockExclusive(layout.daemonLock);
   if (!lock) {

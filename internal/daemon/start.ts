@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { assertSocketPathFits } from '../control/socket-path.js';
 import { GtError } from '../errors.js';
 import type { TownLayout } from '../town/layout.js';
 import { isStartupMessage, type StartupMessage } from './ipc.js';
@@ -26,6 +27,7 @@ export function gtCommand(): { command: string; args: string[] } {
 export async function startDaemon(layout: TownLayout, timeoutMs = 10_000): Promise<StartResult> {
   const first = await probeDaemon(layout, 1_000);
   if (first.running) return { started: false, pid: first.pid };
+  assertSocketPathFits(layout.controlSocket);
 
   mkdirSync(layout.daemonDir, { recursive: true });
   const logOffset = sizeOf(layout.daemonLog);

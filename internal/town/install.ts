@@ -1,6 +1,7 @@
 import { linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { assertSocketPathFits } from '../control/socket-path.js';
 import { writeFileAtomicSync, writeJsonAtomicSync } from '../fsx/atomic.js';
 import { packageRoot } from '../fsx/package-root.js';
 import { GtError, InvalidInputError, errnoCode } from '../errors.js';
@@ -47,6 +48,8 @@ export function installTown(dir: string, opts: InstallOptions = {}): InstallResu
     );
   }
   const layout = townLayout(root);
+  // Before anything is made: a town whose daemon cannot open its socket is no use.
+  assertSocketPathFits(layout.controlSocket);
   if (isDirectory(layout.mayorDir) && safeExists(layout.townFile)) {
     throw new GtError('TOWN_EXISTS', `${root} already holds a town (mayor/town.json exists)`, {
       hint: 'pick another directory, or use the existing town',

@@ -22,6 +22,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (s.lock_holder !== null) {
       ctx.out(`daemon not answering: pid ${s.lock_holder} holds daemon/daemon.lock (starting, stopped or stuck; 'gt daemon stop' stops it)`);
     } else ctx.out('daemon is not running');
+    // The usual "nothing listens" needs no explaining; anything else (a socket path too long, a
+    // malformed answer) is why `gt daemon start` will not help by itself.
+    if (!/\((ENOENT|ECONNREFUSED)\)$/.test(s.reason)) ctx.out(`why: ${s.reason}`);
     if (s.last) ctx.out(`last ran as pid ${s.last.pid}, ${s.last.tick_count} ticks, stopped ${s.last.stopped_at ?? 'without a clean stop'}`);
     ctx.out(`log: ${s.log_path}`);
     return EXIT.notRunning;
