@@ -46,6 +46,10 @@ const ROLE_ORDER = ['mayor', 'deacon', 'boot', 'witness', 'refinery', 'polecat',
 export async function listAgents(town: string): Promise<AgentRow[]> {
   const ctx = loadLaunchContext(town);
   const layout = townLayout(town);
+  // The daemon's record first, the live look second: the daemon saves its record after a tick's
+  // starts and kills are done, so a row never pairs a record with a session state older than it
+  // (a crash loop shown next to the half-started session that caused it).
+  const restartState = readRestartState(layout.restartState);
   const snap = await snapshot(ctx.tmux);
   const found = new Map<string, { spec: AgentSpec; supervised: boolean; state?: string; hook?: string | null; updated_at?: string }>();
   for (const spec of supervisedRoleAgents(ctx.settings, ctx.daemonSettings, ctx.rigs)) found.set(spec.identity, { spec, supervised: true });
@@ -73,7 +77,6 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
       found.set(spec.identity, { ...cur, state: b.agent_state, hook: b.hook_bead, updated_at: b.updated_at });
     }
   }
-  const restartState = readRestartState(layout.restartState);
   const now = Date.now();
   const rows: AgentRow[] = [];
   for (const { spec, supervised, state, hook, updated_at } of found.values()) {

@@ -41,6 +41,12 @@ const agent = async (id: string): Promise<Row> => {
   return row;
 };
 const restartState = () => readJson<{ agents: Record<string, { lastStart: number; restarts: number[]; crashLoop: unknown; backoffUntil: number }> }>(join(town.root, 'daemon', 'restart_state.json'));
+/** For failure messages: what the daemon did lately, and what the mayor's session holds. */
+const logTail = (n = 25) => readFileSync(join(town.root, 'daemon', 'daemon.log'), 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+const mayorPanes = () => {
+  const r = spawnSync('tmux', ['-L', socket, 'list-panes', '-s', '-t', '=hq-mayor', '-F', '#{pane_pid} #{pane_current_command} dead=#{pane_dead} status=#{pane_dead_status} created=#{session_created}'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : `none (${r.stderr.trim()})`;
+};
 const feedEvents = (): Array<Record<string, unknown>> =>
   feedOut
     .split('\n')
@@ -117,7 +123,7 @@ test('a runtime that exits at once: gt agents shows backoff, then the crash loop
   assert.ok(sawBackoff, 'backoff_until was shown between the failed starts');
   assert.ok(Date.parse(sawBackoff!.backoff_until!) > 0);
   assert.is(mayor.restarts, 3);
-  assert.is(mayor.liveness, 'dead');
+  assert.is(mayor.liveness, 'dead', `mayor ${mayor.liveness}; its panes: ${mayorPanes()}\n${logTail()}`);
   assert.ok(!Number.isNaN(Date.parse(mayor.crash_loop!)));
   assert.match(mayor.last_start_error?.message ?? '', /exited with status 3/);
   loopSince = mayor.crash_loop!;
@@ -158,7 +164,7 @@ test('gt daemon clear-backoff mayor: clears the record, signals the daemon, and 
     const s = restartState().agents.mayor!;
     return s.lastStart > before ? s : undefined;
   }, 15_000);
-  assert.is(st.crashLoop, null, 'the new start does not inherit the old crash loop');
+  assert.is(st.crashLoop, null, `the new start does not inherit the old crash loop: ${JSON.stringify(st)} (old loop since ${loopSince})\n${logTail()}`);
   assert.ok(st.restarts.length >= 1 && st.restarts.length < 3, `restarts after the clear: ${st.restarts.length}`);
   assert.ok(feedEvents().some((e) => e.type === 'signal' && e.signal === 'SIGUSR2'), 'the signal is on the feed');
 });
