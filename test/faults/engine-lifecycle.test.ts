@@ -89,7 +89,7 @@ test('gt handoff --cycle from the witness restarts exactly the witness, once, an
   const mark = ft.log().length;
   const sampler = samplePanes();
   const r = await gt(['handoff', '--cycle', '--json'], { env, cwd: join(ft.root, 'cyc', 'witness') });
-  assert.is(r.code, 0, `gt handoff exited ${r.code}; stderr: ${JSON.stringify(r.stderr)}; stdout: ${JSON.stringify(r.stdout)}`);
+  assert.is(r.code, 0, `gt handoff exited ${r.code}${r.signal ? ` (${r.signal})` : ''}; stderr: ${JSON.stringify(r.stderr)}; stdout: ${JSON.stringify(r.stdout)}`);
   const out = JSON.parse(r.stdout);
   assert.is(out.action, 'cycle');
   assert.type(out.signalled, 'number');

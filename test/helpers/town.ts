@@ -12,7 +12,9 @@ export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const GT_BIN = join(REPO, 'dist', 'cmd', 'gt', 'main.js');
 
 export interface RunResult {
+  /** The exit status, or -1 when a signal ended the process (then `signal` names it). */
   code: number;
+  signal?: NodeJS.Signals;
   stdout: string;
   stderr: string;
 }
@@ -35,9 +37,9 @@ export function gt(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv
       fail(new Error(`gt ${args.join(' ')} timed out; stdout=${stdout} stderr=${stderr}`));
     }, opts.timeoutMs ?? 60_000);
     child.on('error', fail);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      done({ code: code ?? -1, stdout, stderr });
+      done({ code: code ?? -1, ...(signal ? { signal } : {}), stdout, stderr });
     });
   });
 }
@@ -49,7 +51,7 @@ export function gtSync(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
     encoding: 'utf8',
     timeout: 60_000,
   });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status ?? -1, ...(r.signal ? { signal: r.signal } : {}), stdout: r.stdout, stderr: r.stderr };
 }
 
 export function tempDir(prefix = 'gt-test-'): string {
