@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { GtError } from '../errors.js';
-import { MAX_SOCKET_PATH_BYTES, assertSocketPathFits } from './socket-path.js';
+import { assertSocketPathFits } from './socket-path.js';
 
 export type ControlFailure = 'not-listening' | 'timeout' | 'rpc-error' | 'bad-response';
 
@@ -28,13 +28,11 @@ let nextId = 1;
 export function callControl(path: string, method: string, params?: unknown, opts: CallOptions = {}): Promise<unknown> {
   const timeoutMs = opts.timeoutMs ?? 5_000;
   const id = nextId++;
-  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+  try {
+    assertSocketPathFits(path);
+  } catch (e) {
     // Connecting would reach a truncated path: some other socket, or none.
-    try {
-      assertSocketPathFits(path);
-    } catch (e) {
-      return Promise.reject(new ControlError('not-listening', (e as GtError).line));
-    }
+    return Promise.reject(new ControlError('not-listening', (e as GtError).line));
   }
   return new Promise((resolve, reject) => {
     const sock = net.connect(path);

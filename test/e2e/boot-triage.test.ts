@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GT_BIN, gt, makeTown, readJson, townSocket, waitFor, type TempTown } from '../helpers/town.js';
 import { makeSourceRepo } from '../helpers/rig-repo.js';
@@ -34,11 +34,7 @@ test.before(async () => {
     },
   });
   socket = await townSocket(town.root);
-  const dsFile = join(town.root, 'settings', 'daemon.json');
-  const ds = readJson(dsFile);
-  ds.env = { GT_SIM_HEARTBEAT_INTERVAL: '300ms' };
-  ds.patrols = { ...ds.patrols, witness: { enabled: false }, refinery: { enabled: false } };
-  writeFileSync(dsFile, JSON.stringify(ds));
+  town.daemonSettings({ env: { GT_SIM_HEARTBEAT_INTERVAL: '300ms' }, patrols: { witness: { enabled: false }, refinery: { enabled: false } } });
   makeSourceRepo(join(town.root, '..', 'src'));
   const add = await gt(['rig', 'add', 'shop', join(town.root, '..', 'src'), '--prefix', 'sh', '--town', town.root]);
   if (add.code !== 0) throw new Error(add.stderr);

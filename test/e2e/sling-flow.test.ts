@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gt, makeTown, readJson, townSocket, waitFor, type TempTown } from '../helpers/town.js';
 import { gitIn, makeSourceRepo } from '../helpers/rig-repo.js';
@@ -13,9 +13,7 @@ const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], {
 test.before(async () => {
   town = await makeTown({ agent: 'sim', settings: { daemon: { recovery_interval: '10m' } } });
   socket = await townSocket(town.root);
-  const ds = readJson(join(town.root, 'settings', 'daemon.json'));
-  ds.env = { GT_SIM_HEARTBEAT_INTERVAL: '500ms' };
-  writeFileSync(join(town.root, 'settings', 'daemon.json'), JSON.stringify(ds));
+  town.daemonSettings({ env: { GT_SIM_HEARTBEAT_INTERVAL: '500ms' } });
   makeSourceRepo(join(town.root, '..', 'src'));
 });
 test.after(async () => {

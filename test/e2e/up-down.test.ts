@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pty from 'node-pty';
 import { daemonPids, gt, makeTown, pidsWithEnv, readJson, townSocket, waitFor, type TempTown } from '../helpers/town.js';
@@ -18,9 +17,7 @@ test.before(async () => {
   town = await makeTown({ agent: 'sim', settings: { daemon: { recovery_interval: '10m' } } });
   socket = await townSocket(town.root);
   // Agents that ignore SIGHUP and leave a setsid child behind: gt down must still end them all.
-  const ds = readJson(join(town.root, 'settings', 'daemon.json'));
-  ds.env = { GT_SIM_IGNORE_SIGHUP: '1', GT_SIM_SETSID_CHILD: '1', GT_SIM_HEARTBEAT_INTERVAL: '1s' };
-  writeFileSync(join(town.root, 'settings', 'daemon.json'), JSON.stringify(ds));
+  town.daemonSettings({ env: { GT_SIM_IGNORE_SIGHUP: '1', GT_SIM_SETSID_CHILD: '1', GT_SIM_HEARTBEAT_INTERVAL: '1s' } });
 });
 test.after(async () => {
   tmux('kill-server');

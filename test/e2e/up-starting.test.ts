@@ -7,9 +7,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GT_BIN, gt, makeTown, readJson, townSocket, waitFor, type TempTown } from '../helpers/town.js';
+import { GT_BIN, gt, makeTown, townSocket, waitFor, type TempTown } from '../helpers/town.js';
 
 let town: TempTown;
 let socket: string;
@@ -27,9 +27,7 @@ test.before(async () => {
     },
   });
   socket = await townSocket(town.root);
-  const ds = readJson(join(town.root, 'settings', 'daemon.json'));
-  ds.env = { GT_SIM_WORK: '0' };
-  writeFileSync(join(town.root, 'settings', 'daemon.json'), JSON.stringify(ds));
+  town.daemonSettings({ env: { GT_SIM_WORK: '0' } });
 });
 test.after(async () => {
   await gt(['down', '--town', town.root]);

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gt, makeTown, readJson, townSocket, waitFor, type TempTown } from '../helpers/town.js';
 
@@ -45,10 +45,7 @@ test.before(async () => {
   });
   socket = await townSocket(town.root);
   // The deacon (a quiet sim) keeps the town's tmux server up between the mayor's deaths.
-  const dsFile = join(town.root, 'settings', 'daemon.json');
-  const ds = readJson(dsFile);
-  ds.env = { GT_SIM_WORK: '0' };
-  writeFileSync(dsFile, JSON.stringify(ds));
+  town.daemonSettings({ env: { GT_SIM_WORK: '0' } });
 });
 
 test.after(async () => {

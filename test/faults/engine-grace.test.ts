@@ -50,11 +50,7 @@ test.before(async () => {
     },
   });
   socket = await townSocket(town.root);
-  const dsFile = join(town.root, 'settings', 'daemon.json');
-  const ds = readJson(dsFile);
-  ds.env = { GT_SIM_WORK: '0' };
-  ds.patrols = { ...ds.patrols, witness: { enabled: false }, refinery: { enabled: false } };
-  writeFileSync(dsFile, JSON.stringify(ds));
+  town.daemonSettings({ env: { GT_SIM_WORK: '0' }, patrols: { witness: { enabled: false }, refinery: { enabled: false } } });
   makeSourceRepo(join(town.root, '..', 'src'));
   const add = await gt(['rig', 'add', 'shop', join(town.root, '..', 'src'), '--prefix', 'sh', '--town', town.root]);
   if (add.code !== 0) throw new Error(add.stderr);

@@ -11,7 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GT_BIN, gt, makeTown, readJson, townSocket, waitFor, type TempTown } from '../helpers/town.js';
 
@@ -68,10 +68,7 @@ test.before(async () => {
     },
   });
   socket = await townSocket(town.root);
-  const dsFile = join(town.root, 'settings', 'daemon.json');
-  const ds = readJson(dsFile);
-  ds.env = { GT_SIM_WORK: '0' };
-  writeFileSync(dsFile, JSON.stringify(ds));
+  town.daemonSettings({ env: { GT_SIM_WORK: '0' } });
   const start = await gt(['daemon', 'start', '--town', town.root]);
   if (start.code !== 0) throw new Error(start.stderr);
 });

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { gt, makeTown, readJson, townSocket, type TempTown } from '../helpers/town.js';
+import { gt, makeTown, townSocket, type TempTown } from '../helpers/town.js';
 import { makeSourceRepo } from '../helpers/rig-repo.js';
 
 let town: TempTown;
@@ -14,9 +14,7 @@ test.before(async () => {
   town = await makeTown({ agent: 'sim', settings: { daemon: { recovery_interval: '10m' } } });
   socket = await townSocket(town.root);
   // Polecats that do not finish: the race is about hooking, not about the work.
-  const ds = readJson(join(town.root, 'settings', 'daemon.json'));
-  ds.env = { GT_SIM_WORK: '0' };
-  writeFileSync(join(town.root, 'settings', 'daemon.json'), JSON.stringify(ds));
+  town.daemonSettings({ env: { GT_SIM_WORK: '0' } });
   makeSourceRepo(join(town.root, '..', 'src'));
   const add = await gt(['rig', 'add', 'race', join(town.root, '..', 'src'), '--prefix', 'rc', '--town', town.root]);
   if (add.code !== 0) throw new Error(add.stderr);

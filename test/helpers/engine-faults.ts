@@ -3,7 +3,7 @@
  * on its own tmux server, ticks counted from daemon/state.json, the daemon log read as lines.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gt, makeTown, readJson, townSocket, waitFor, type TempTown } from './town.js';
 import { makeSourceRepo } from './rig-repo.js';
@@ -34,9 +34,7 @@ export async function faultTown(opts: { settings?: Record<string, unknown>; env?
   const town = await makeTown({ agent: 'sim', settings: opts.settings });
   const root = town.root;
   const socket = await townSocket(root);
-  const ds = readJson(join(root, 'settings', 'daemon.json'));
-  ds.env = { GT_SIM_WORK: '0', GT_SIM_HEARTBEAT_INTERVAL: '1s', ...opts.env };
-  writeFileSync(join(root, 'settings', 'daemon.json'), JSON.stringify(ds));
+  town.daemonSettings({ env: { GT_SIM_WORK: '0', GT_SIM_HEARTBEAT_INTERVAL: '1s', ...opts.env } });
   const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
   const stateFile = join(root, 'daemon', 'state.json');
   const ft: FaultTown = {

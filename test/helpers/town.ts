@@ -62,11 +62,22 @@ export interface TempTown {
   root: string;
   /** Merge keys into settings/config.json (deep for one level of objects). */
   settings(patch: Record<string, unknown>): void;
+  /** Merge keys into settings/daemon.json (deep for one level: `env`, `patrols`). */
+  daemonSettings(patch: Record<string, unknown>): void;
   cleanup(): Promise<void>;
 }
 
-/** A fresh town from `gt install`, with any settings patch applied. */
-export async function makeTown(opts: { agent?: string; settings?: Record<string, unknown> } = {}): Promise<TempTown> {
+/** Merge `patch` into a JSON object file, one level deep (objects merge, anything else replaces). */
+function mergeJsonFile(file: string, patch: Record<string, unknown>): void {
+  const cur = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(patch)) {
+    cur[k] = v && typeof v === 'object' && !Array.isArray(v) ? { ...(cur[k] as object), ...(v as object) } : v;
+  }
+  writeFileSync(file, `${JSON.stringify(cur, null, 2)}\n`);
+}
+
+/** A fresh town from `gt install`, with any settings patches applied. */
+export async function makeTown(opts: { agent?: string; settings?: Record<string, unknown>; daemonSettings?: Record<string, unknown> } = {}): Promise<TempTown> {
   const dir = tempDir();
   const root = join(dir, 'town');
   const r = await gt(['install', root, ...(opts.agent ? ['--agent', opts.agent] : [])]);
@@ -74,12 +85,10 @@ export async function makeTown(opts: { agent?: string; settings?: Record<string,
   const town: TempTown = {
     root,
     settings(patch) {
-      const file = join(root, 'settings', 'config.json');
-      const cur = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      for (const [k, v] of Object.entries(patch)) {
-        cur[k] = v && typeof v === 'object' && !Array.isArray(v) ? { ...(cur[k] as object), ...(v as object) } : v;
-      }
-      writeFileSync(file, `${JSON.stringify(cur, null, 2)}\n`);
+      mergeJsonFile(join(root, 'settings', 'config.json'), patch);
+    },
+    daemonSettings(patch) {
+      mergeJsonFile(join(root, 'settings', 'daemon.json'), patch);
     },
     async cleanup() {
       // The daemon starts agents, so stop everything of this town: its sessions with their process
@@ -93,6 +102,7 @@ export async function makeTown(opts: { agent?: string; settings?: Record<string,
     },
   };
   if (opts.settings) town.settings(opts.settings);
+  if (opts.daemonSettings) town.daemonSettings(opts.daemonSettings);
   mkdirSync(join(root, 'daemon'), { recursive: true });
   return town;
 }

@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { settingsSchema, type Settings } from '../../internal/config/settings.js';
 import type { AgentSpec } from '../../internal/session/resolve.js';
 import {
   decide,
@@ -21,54 +20,19 @@ import {
   type ObservedAgent,
   type RestartState,
 } from '../../internal/daemon/policy/index.js';
+import { DEACON, HOUR, MAYOR, MIN, S, T0, WITNESS, cfg, observation, observedAgent, observedPolecat } from '../helpers/policy-fixtures.js';
 
 /**
  * Many-tick simulations with a fake clock: the guarantees that only show over time (once per
  * episode, backoff spacing, grace across a daemon restart).
  */
 
-const S = 1000;
-const MIN = 60 * S;
-const HOUR = 60 * MIN;
-const T0 = Date.parse('2025-01-01T12:00:00Z');
-const cfg: Settings = settingsSchema.parse({});
 const dir = mkdtempSync(join(tmpdir(), 'gt-policy-sim-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-const DEACON: AgentSpec = { role: 'deacon', identity: 'deacon', session: 'hq-deacon', workdir: 'deacon' };
-const MAYOR: AgentSpec = { role: 'mayor', identity: 'mayor', session: 'hq-mayor', workdir: 'mayor' };
-const WITNESS: AgentSpec = { role: 'witness', rig: 'myrig', prefix: 'mr', identity: 'myrig/witness', session: 'mr-witness', workdir: 'myrig/witness' };
-const TOAST: AgentSpec = {
-  role: 'polecat',
-  rig: 'myrig',
-  prefix: 'mr',
-  name: 'toast',
-  identity: 'myrig/polecats/toast',
-  session: 'mr-toast',
-  workdir: 'myrig/polecats/toast',
-};
-
-function agent(spec: AgentSpec, over: Partial<ObservedAgent>, now: number): ObservedAgent {
-  return {
-    spec,
-    supervised: spec.role !== 'polecat',
-    liveness: 'alive',
-    bead: { agent_state: 'idle', hook_bead: null, updated_at: now },
-    hookOpen: false,
-    heartbeat: { timestamp: now },
-    workdirExists: true,
-    ...over,
-  };
-}
-
-/** A polecat with hooked work; progressing unless told otherwise. */
-function polecat(now: number, over: Partial<ObservedAgent> = {}): ObservedAgent {
-  return agent(TOAST, { hookOpen: true, bead: { agent_state: 'working', hook_bead: 'mr-42', updated_at: now }, ...over }, now);
-}
-
-function obs(now: number, agents: ObservedAgent[], over: Partial<Observation> = {}): Observation {
-  return { now, gates: { shutdownLock: false, estop: false }, agents, deaconHeartbeat: { timestamp: now }, lifecycle: [], ...over };
-}
+const agent = observedAgent;
+const polecat = observedPolecat;
+const obs = observation;
 
 interface Event {
   /** Seconds since T0. */

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { settingsSchema, type Settings } from '../../internal/config/settings.js';
+import { settingsSchema } from '../../internal/config/settings.js';
 import type { AgentSpec } from '../../internal/session/resolve.js';
 import {
   decide,
@@ -19,51 +19,13 @@ import {
   type ObservedAgent,
   type RestartState,
 } from '../../internal/daemon/policy/index.js';
+import { DEACON, HOUR, MAYOR, MIN, REFINERY, S, T0, TOAST, WITNESS, cfg, observation, observedAgent, observedPolecat } from '../helpers/policy-fixtures.js';
 
 /** Single-tick scenarios: each policy bullet, as an observation and the expected action list. */
 
-const S = 1000;
-const MIN = 60 * S;
-const HOUR = 60 * MIN;
-const T0 = Date.parse('2025-01-01T12:00:00Z');
-const cfg: Settings = settingsSchema.parse({});
-
-const DEACON: AgentSpec = { role: 'deacon', identity: 'deacon', session: 'hq-deacon', workdir: 'deacon' };
-const MAYOR: AgentSpec = { role: 'mayor', identity: 'mayor', session: 'hq-mayor', workdir: 'mayor' };
-const WITNESS: AgentSpec = { role: 'witness', rig: 'myrig', prefix: 'mr', identity: 'myrig/witness', session: 'mr-witness', workdir: 'myrig/witness' };
-const REFINERY: AgentSpec = { role: 'refinery', rig: 'myrig', prefix: 'mr', identity: 'myrig/refinery', session: 'mr-refinery', workdir: 'myrig/refinery/rig' };
-const TOAST: AgentSpec = {
-  role: 'polecat',
-  rig: 'myrig',
-  prefix: 'mr',
-  name: 'toast',
-  identity: 'myrig/polecats/toast',
-  session: 'mr-toast',
-  workdir: 'myrig/polecats/toast',
-};
-
-/** A healthy agent at `now`: alive, idle, fresh bead and heartbeat, workdir present. */
-function agent(spec: AgentSpec, over: Partial<ObservedAgent> = {}, now = T0): ObservedAgent {
-  return {
-    spec,
-    supervised: spec.role !== 'polecat',
-    liveness: 'alive',
-    bead: { agent_state: 'idle', hook_bead: null, updated_at: now },
-    hookOpen: false,
-    heartbeat: { timestamp: now },
-    workdirExists: true,
-    ...over,
-  };
-}
-
-/** A polecat with hooked work that is making progress. */
-function polecat(over: Partial<ObservedAgent> = {}, now = T0): ObservedAgent {
-  return agent(TOAST, { hookOpen: true, bead: { agent_state: 'working', hook_bead: 'mr-42', updated_at: now }, ...over }, now);
-}
-
-function obs(agents: ObservedAgent[], over: Partial<Observation> = {}): Observation {
-  return { now: T0, gates: { shutdownLock: false, estop: false }, agents, deaconHeartbeat: { timestamp: T0 }, lifecycle: [], ...over };
-}
+const agent = observedAgent;
+const polecat = (over: Partial<ObservedAgent> = {}, now = T0): ObservedAgent => observedPolecat(now, over);
+const obs = (agents: ObservedAgent[], over: Partial<Observation> = {}): Observation => observation(T0, agents, over);
 
 function run(o: Observation, restart: RestartState = emptyRestartState(), notify: NotifyState = emptyNotifyState()): Decision {
   return decide(o, cfg, restart, notify);
