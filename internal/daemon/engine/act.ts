@@ -20,6 +20,11 @@ export interface ActEnv {
   now: () => number;
   /** Longest one rig's actions may take; a hung rig is abandoned for this tick, the rest go on. */
   rigTimeoutMs: number;
+  /**
+   * Where restart-state updates go once act has returned: an abandoned rig's start can fail after
+   * its tick saved, and that failure must still reach the tracker (the next tick applies it).
+   */
+  late?: (update: (state: RestartState) => RestartState) => void;
   /** Health window for started sessions. */
   healthWindowMs?: number;
   /** Every applied action, for control-socket subscribers. */
@@ -49,6 +54,11 @@ type AgentActionOf<T> = Extract<Action, { agent: AgentSpec }> & { type: T };
  */
 export async function act(env: ActEnv, actions: Action[], observed: Observed, state: { restart: RestartState; notify: NotifyState }): Promise<ActResult> {
   let { restart, notify } = state;
+  let returned = false;
+  const updateRestart = (update: (r: RestartState) => RestartState): void => {
+    if (returned) env.late?.(update);
+    else restart = update(restart);
+  };
   const counts: Record<string, number> = {};
   const done = (a: Action, ok: boolean, detail?: string) => {
     const key = ok ? a.type : `${a.type}_failed`;
@@ -140,7 +150,8 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
       if (r.died) {
         const how = r.exitStatus !== undefined ? `exited with status ${r.exitStatus}` : 'died at once';
         const msg = `${r.runtime.command} ${how}${r.output.trim() ? `: ${r.output.trim().split('\n').at(-1)}` : ''}`;
-        restart = reportStartFailure(restart, a.agent.identity, env.now(), msg);
+        const at = env.now();
+        updateRestart((r) => reportStartFailure(r, a.agent.identity, at, msg));
         env.log.error(`${a.type} ${a.agent.identity} failed: ${msg}`);
         done(a, false, msg);
         return;
@@ -148,12 +159,13 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
     } catch (e) {
       if (e instanceof SessionExistsError) {
         // Someone else (gt up, gt sling) started it: this attempt must not count as a restart.
-        restart = clearBackoff(restart, a.agent.identity);
+        updateRestart((r) => clearBackoff(r, a.agent.identity));
         env.log.info(`${a.type} ${a.agent.identity}: session appeared meanwhile; left alone`);
         return;
       }
       const msg = e instanceof GtError ? e.line : messageOf(e);
-      restart = reportStartFailure(restart, a.agent.identity, env.now(), msg);
+      const at = env.now();
+      updateRestart((r) => reportStartFailure(r, a.agent.identity, at, msg));
       env.log.error(`${a.type} ${a.agent.identity} failed: ${msg}`);
       done(a, false, msg);
       return;
@@ -211,6 +223,7 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
       });
     }),
   );
+  returned = true;
   return { restart, notify, counts };
 }
 

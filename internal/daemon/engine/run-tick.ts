@@ -5,7 +5,7 @@ import { ensureHooks, type Tmux } from '../../tmux/index.js';
 import type { Settings } from '../../config/settings.js';
 import type { TownLayout } from '../../town/layout.js';
 import type { Logger } from '../logger.js';
-import { decide, loadNotifyState, loadRestartState, saveNotifyState, saveRestartState } from '../policy/index.js';
+import { decide, loadNotifyState, loadRestartState, saveNotifyState, saveRestartState, type RestartState } from '../policy/index.js';
 import { act } from './act.js';
 import { observe } from './observe.js';
 
@@ -21,6 +21,8 @@ export interface EngineContext {
   hookedServerPid?: number;
   /** Problems already reported (file corrupt, bad runtime, ...): reported again only after they clear. */
   warned: Set<string>;
+  /** Restart-state updates from actions that finished after their tick (act's `late`); the next tick applies them. */
+  lateRestart?: Array<(state: RestartState) => RestartState>;
 }
 
 export interface EngineTickResult {
@@ -50,6 +52,8 @@ export async function engineTick(ctx: EngineContext): Promise<EngineTickResult> 
     const rs = loadRestartState(layout.restartState);
     if (rs.warning) warnOnce(ctx, 'restart_state', rs.warning);
     else ctx.warned.delete('restart_state'); // readable again: a later corruption is reported anew
+    let restartState = rs.state;
+    for (const update of (ctx.lateRestart ??= []).splice(0)) restartState = update(restartState);
     const ns = loadNotifyState(layout.notifyState);
     if (ns.warning) warnOnce(ctx, 'notify_state', ns.warning);
     else ctx.warned.delete('notify_state');
@@ -65,14 +69,14 @@ export async function engineTick(ctx: EngineContext): Promise<EngineTickResult> 
         warnOnce: (k, m) => warnOnce(ctx, k, m),
         resolved: (k) => ctx.warned.delete(k),
       },
-      rs.state,
+      restartState,
     );
     await maintainHooks(ctx, observed.snap.ok ? observed.snap.serverPid : undefined);
 
-    const decision = decide(observed.obs, settings, rs.state, ns.state);
+    const decision = decide(observed.obs, settings, restartState, ns.state);
     const gated = observed.obs.gates.estop || observed.obs.gates.shutdownLock;
     const result = await act(
-      { layout, log, now: ctx.now, rigTimeoutMs: settings.daemon.rig_timeout, emit: ctx.emit },
+      { layout, log, now: ctx.now, rigTimeoutMs: settings.daemon.rig_timeout, emit: ctx.emit, late: (update) => (ctx.lateRestart ??= []).push(update) },
       decision.actions,
       observed,
       { restart: decision.restart, notify: decision.notify },
