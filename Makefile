@@ -1,9 +1,14 @@
 # gt — see README.md. `make demo` and `make test` are the two commands a newcomer needs.
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.gt-installed
+# The real agent CLIs (Claude Code, Codex, Gemini CLI, OpenCode), pinned in agent-clis/, installed
+# into agent-clis/node_modules only: never globally. Tests run them offline against the scripted
+# model server with their auto-updaters off. Exact versions, no lockfile: npm 11 cannot `npm ci`
+# a lockfile holding opencode-ai's per-platform optional packages.
+AGENT_CLIS_STAMP := agent-clis/node_modules/.gt-installed
 SOURCES := $(shell find cmd internal -name '*.ts' 2>/dev/null)
 
-.PHONY: install build test lint bench demo clean
+.PHONY: install build test lint bench demo clean agent-clis
 
 # npm ci builds the native addons (better-sqlite3, node-pty, fs-ext) from source: about a minute.
 $(NODE_MODULES_STAMP): package.json package-lock.json
@@ -11,6 +16,12 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 	@touch $@
 
 install: $(NODE_MODULES_STAMP) build
+
+$(AGENT_CLIS_STAMP): agent-clis/package.json
+	cd agent-clis && npm install --no-audit --no-fund --no-package-lock
+	@touch $@
+
+agent-clis: $(AGENT_CLIS_STAMP)
 
 dist/.built: $(NODE_MODULES_STAMP) $(SOURCES) tsconfig.json
 	npx tsc -p tsconfig.json
@@ -22,7 +33,7 @@ build: dist/.built
 lint: $(NODE_MODULES_STAMP)
 	npx tsc -p tsconfig.check.json
 
-test: build lint
+test: build lint $(AGENT_CLIS_STAMP)
 	@command -v tmux >/dev/null || { echo "tmux >= 3.2 is required (apt-get install tmux)"; exit 1; }
 	node test/run.mjs $(TESTS)
 
