@@ -8,7 +8,7 @@ NODE_MODULES_STAMP := node_modules/.gt-installed
 AGENT_CLIS_STAMP := agent-clis/node_modules/.gt-installed
 SOURCES := $(shell find cmd internal -name '*.ts' 2>/dev/null)
 
-.PHONY: install build test lint bench demo clean agent-clis
+.PHONY: install build test lint bench demo clean agent-clis chromium
 
 # npm ci builds the native addons (better-sqlite3, node-pty, fs-ext) from source: about a minute.
 $(NODE_MODULES_STAMP): package.json package-lock.json
@@ -23,6 +23,18 @@ $(AGENT_CLIS_STAMP): agent-clis/package.json
 
 agent-clis: $(AGENT_CLIS_STAMP)
 
+# Debian's Chromium for the dashboard's browser tests (Playwright drives it headless). Installed
+# only when missing: as root non-interactively (CI has no stdin), otherwise with a clear request.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo "installing chromium (apt) for the dashboard's browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium </dev/null; \
+	else echo "chromium is needed for the dashboard tests: sudo apt-get install chromium"; exit 1; fi
+
+chromium: $(CHROMIUM)
+
 dist/.built: $(NODE_MODULES_STAMP) $(SOURCES) tsconfig.json
 	npx tsc -p tsconfig.json
 	@chmod +x dist/cmd/gt/main.js
@@ -33,7 +45,7 @@ build: dist/.built
 lint: $(NODE_MODULES_STAMP)
 	npx tsc -p tsconfig.check.json
 
-test: build lint $(AGENT_CLIS_STAMP)
+test: build lint $(AGENT_CLIS_STAMP) $(CHROMIUM)
 	@command -v tmux >/dev/null || { echo "tmux >= 3.2 is required (apt-get install tmux)"; exit 1; }
 	node test/run.mjs $(TESTS)
 
@@ -44,4 +56,4 @@ demo: build
 	bash scripts/demo.sh
 
 clean:
-	rm -rf dist
+	rm -rf dist test-artifacts

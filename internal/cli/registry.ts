@@ -22,6 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['daemon', 'notify'], summary: 'tell the daemon a session ended (run by tmux hooks)', load: () => import('./commands/daemon-notify.js') },
   { path: ['daemon', 'tick'], summary: 'run one tick now and wait for it', load: () => import('./commands/daemon-tick.js') },
   { path: ['daemon', 'clear-backoff'], summary: "forget an agent's restart backoff and crash loop", load: () => import('./commands/daemon-clear-backoff.js') },
+  { path: ['dashboard'], summary: 'serve the live web dashboard and print its address and token', load: () => import('./commands/dashboard.js') },
   { path: ['feed'], summary: "follow the daemon's events live", load: () => import('./commands/feed.js') },
   { path: ['prime'], summary: "print the current agent's role instructions", load: () => import('./commands/prime.js') },
   { path: ['up'], summary: 'start the daemon and the supervised role sessions', load: () => import('./commands/up.js') },

@@ -94,3 +94,17 @@ function safeUser(): string {
     return 'unknown';
   }
 }
+
+/** `gt estop` and the dashboard: set ESTOP and, when that changed anything, wake the daemon so it logs the stop at once. */
+export async function engageEstop(layout: TownLayout, reason: string | undefined): Promise<EstopRecord & { changed: boolean }> {
+  const changed = setEstop(layout, reason);
+  if (changed) await wakeDaemon(layout);
+  return { ...readEstop(layout), changed };
+}
+
+/** `gt thaw` and the dashboard: remove ESTOP and wake the daemon (its pid, or null) so it reconciles at once. */
+export async function releaseEstop(layout: TownLayout): Promise<{ changed: boolean; path: string; daemon: number | null }> {
+  const changed = clearEstop(layout);
+  const daemon = changed ? await wakeDaemon(layout) : null;
+  return { changed, path: layout.estop, daemon };
+}

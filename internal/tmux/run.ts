@@ -35,7 +35,7 @@ export interface TmuxResult {
  */
 const SCRUBBED_ENV = ['TMUX', 'TMUX_PANE', 'GT_SESSION'];
 
-function clientEnv(): Record<string, string> {
+export function clientEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SCRUBBED_ENV.includes(k)) env[k] = v;
   return env;

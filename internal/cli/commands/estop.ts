@@ -1,5 +1,5 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
-import { readEstop, setEstop, wakeDaemon } from '../../daemon/estop.js';
+import { engageEstop, readEstop } from '../../daemon/estop.js';
 import { townLayout } from '../../town/layout.js';
 import { printJson } from '../output.js';
 
@@ -24,11 +24,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0;
   }
   const reason = typeof ctx.args.values.reason === 'string' ? ctx.args.values.reason.trim() || undefined : undefined;
-  const changed = setEstop(layout, reason);
-  if (changed) await wakeDaemon(layout);
-  const r = readEstop(layout);
-  if (ctx.json) printJson({ ...r, changed });
-  else ctx.out(changed ? `ESTOP set: the daemon starts, kills and nudges nothing until 'gt thaw'` : `ESTOP was already set${describe(r)}`);
+  const r = await engageEstop(layout, reason);
+  if (ctx.json) printJson(r);
+  else ctx.out(r.changed ? `ESTOP set: the daemon starts, kills and nudges nothing until 'gt thaw'` : `ESTOP was already set${describe(r)}`);
   return 0;
 }
 

@@ -1,5 +1,5 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
-import { clearEstop, wakeDaemon } from '../../daemon/estop.js';
+import { releaseEstop } from '../../daemon/estop.js';
 import { townLayout } from '../../town/layout.js';
 import { printJson } from '../output.js';
 
@@ -12,9 +12,8 @@ export const spec: CommandSpec = {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const layout = townLayout(ctx.town());
-  const changed = clearEstop(layout);
-  const daemon = changed ? await wakeDaemon(layout) : null;
-  if (ctx.json) printJson({ changed, path: layout.estop, daemon });
+  const { changed, path, daemon } = await releaseEstop(layout);
+  if (ctx.json) printJson({ changed, path, daemon });
   else if (!changed) ctx.out('ESTOP was not set');
   else ctx.out(daemon ? `ESTOP removed; daemon woken (pid ${daemon})` : 'ESTOP removed (the daemon is not running)');
   return 0;

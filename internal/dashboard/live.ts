@@ -1,0 +1,131 @@
+import type { WebSocket } from 'ws';
+import type { DaemonEventParams } from '../control/protocol/messages/subscribe.js';
+import { messageOf } from '../errors.js';
+import type { DaemonStatus, TownSnapshot } from './views.js';
+
+/** Events kept for a page that connects late (the daemon's own replay refills it after a restart). */
+const KEEP_EVENTS = 100;
+/** A page that has this much unsent is not reading: it is dropped (it reconnects and starts afresh). */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** At most this many pages follow one dashboard at once. */
+export const MAX_LIVE_CLIENTS = 32;
+/** Changes closer together than this are read as one snapshot. */
+const COALESCE_MS = 150;
+/** At least this long between two snapshot reads while changes keep coming. */
+const MIN_GAP_MS = 500;
+
+/** What the server sends a page, one JSON text frame each. */
+export type LiveMessage =
+  | { type: 'snapshot'; snapshot: TownSnapshot }
+  | { type: 'events'; events: DaemonEventParams[] }
+  | { type: 'event'; event: DaemonEventParams }
+  | { type: 'error'; message: string };
+
+/**
+ * The pages following the town. On connect a page gets the last events and a fresh snapshot;
+ * then every daemon event as it comes and a new snapshot whenever something changed (a daemon
+ * event, a file the watcher saw). Snapshots are read only while a page is connected, at most one
+ * read at a time, coalesced, and sent only when they differ from the last one sent.
+ */
+export class LiveHub {
+  private readonly clients = new Set<WebSocket>();
+  private readonly events: DaemonEventParams[] = [];
+  private lastJson = '';
+  private last: TownSnapshot | undefined;
+  private reading = false;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastReadAt = 0;
+
+  constructor(
+    private readonly read: (daemon: DaemonStatus) => Promise<TownSnapshot>,
+    private readonly daemonStatus: () => DaemonStatus,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  add(ws: WebSocket): void {
+    this.clients.add(ws);
+    ws.on('close', () => this.clients.delete(ws));
+    ws.on('error', () => this.clients.delete(ws));
+    this.send(ws, { type: 'events', events: this.events });
+    if (this.last) this.send(ws, { type: 'snapshot', snapshot: this.last });
+    // Always read afresh for a new page: what was last sent may be older than its connect.
+    this.lastJson = '';
+    this.changed();
+  }
+
+  event(e: DaemonEventParams): void {
+    this.events.push(e);
+    if (this.events.length > KEEP_EVENTS) this.events.shift();
+    this.broadcast({ type: 'event', event: e });
+    this.changed();
+  }
+
+  /** Something the snapshot is read from may have changed. */
+  changed(): void {
+    if (this.clients.size === 0) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) return;
+    const wait = Math.max(COALESCE_MS, this.lastReadAt + MIN_GAP_MS - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.readNow();
+    }, wait);
+  }
+
+  private async readNow(): Promise<void> {
+    this.reading = true;
+    this.again = false;
+    this.lastReadAt = Date.now();
+    try {
+      const snap = await this.read(this.daemonStatus());
+      // generated_at always differs: compare what the page would show.
+      const json = JSON.stringify({ ...snap, generated_at: '' });
+      this.last = snap;
+      if (json !== this.lastJson) {
+        this.lastJson = json;
+        this.broadcast({ type: 'snapshot', snapshot: snap });
+      }
+    } catch (e) {
+      this.log(`snapshot failed: ${messageOf(e)}`);
+      this.broadcast({ type: 'error', message: `could not read the town: ${messageOf(e)}` });
+    } finally {
+      this.reading = false;
+      if (this.again) this.changed();
+    }
+  }
+
+  closeAll(code: number, reason: string): void {
+    clearTimeout(this.timer);
+    for (const ws of this.clients) ws.close(code, reason);
+    this.clients.clear();
+  }
+
+  private broadcast(m: LiveMessage): void {
+    if (this.clients.size === 0) return;
+    const text = JSON.stringify(m);
+    for (const ws of this.clients) this.sendText(ws, text);
+  }
+
+  private send(ws: WebSocket, m: LiveMessage): void {
+    this.sendText(ws, JSON.stringify(m));
+  }
+
+  private sendText(ws: WebSocket, text: string): void {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount + text.length > MAX_BUFFERED_BYTES) {
+      // Not reading: drop it rather than grow without bound. The page reconnects and resyncs.
+      this.clients.delete(ws);
+      ws.terminate();
+      return;
+    }
+    ws.send(text);
+  }
+}

@@ -1,0 +1,49 @@
+// Wires the page: the live connection draws snapshots and events; clicks on [data-action]
+// confirm and run actions, or open a terminal.
+
+import { confirmAndRun } from './actions.js';
+import { connectLive } from './live.js';
+import { addEvents, renderAgents, renderSnapshot } from './render.js';
+import { initTerminal, openTerminal } from './terminal.js';
+
+const $ = (id) => document.getElementById(id);
+let last;
+
+function setConnection(state, detail) {
+  const c = $('conn');
+  c.dataset.state = state;
+  c.textContent = state === 'live' ? 'live' : state === 'connecting' ? 'connecting…' : 'reconnecting…';
+  c.dataset.tone = state === 'live' ? 'ok' : 'warn';
+  c.title = detail ?? '';
+  document.body.dataset.connection = state;
+}
+
+connectLive({
+  onState: setConnection,
+  onMessage(m) {
+    if (m.type === 'snapshot') {
+      last = m.snapshot;
+      renderSnapshot(last);
+    } else if (m.type === 'events') addEvents(m.events);
+    else if (m.type === 'event') addEvents([m.event]);
+    else if (m.type === 'error') {
+      $('errors').textContent = m.message;
+      $('errors').hidden = false;
+    }
+  },
+});
+
+document.addEventListener('click', (ev) => {
+  const b = ev.target.closest?.('[data-action]');
+  if (!b || b.disabled) return;
+  const { action, subject } = b.dataset;
+  if (action === 'attach') openTerminal(subject);
+  else void confirmAndRun(action, subject);
+});
+
+initTerminal();
+
+// "3m ago" and backoff countdowns move on their own between snapshots (display only: nothing is fetched).
+setInterval(() => {
+  if (last && document.visibilityState === 'visible') renderAgents(last.agents ?? []);
+}, 5000);

@@ -1,0 +1,145 @@
+import { readJsonFile } from '../config/load.js';
+import { townFileSchema } from '../config/town-files.js';
+import { readEstop, type EstopRecord } from '../daemon/estop.js';
+import { GtError, messageOf } from '../errors.js';
+import { listRigs, type RigInfo } from '../rig/list.js';
+import { listQueue, type MqEntry } from '../rig/mq.js';
+import { listAgents, type AgentRow } from '../session/agents.js';
+import { townLayout } from '../town/layout.js';
+
+/**
+ * What the page shows, read through the same functions as the CLI's read commands: the agents
+ * table is `gt agents --json`, the rigs `gt rig list --json`, the merge queue `gt mq list --json`,
+ * the emergency stop `gt estop --status --json`. Each section is read on its own, so one broken
+ * file blanks one section (with the reason) and not the page.
+ */
+export interface TownSnapshot {
+  town: { name: string; root: string };
+  generated_at: string;
+  daemon: DaemonStatus;
+  estop: EstopRecord | null;
+  agents: AgentRow[];
+  rigs: RigInfo[];
+  merge_queue: MqEntry[];
+  /** Open questions and agents that need a person: shown first on the page, only when not empty. */
+  attention: AttentionItem[];
+  /** Beads waiting for a polecat slot, then polecats at work: shown only when not empty. */
+  dispatch: DispatchView;
+  /** Sections that could not be read this time, with the reason (one line each). */
+  errors: Array<{ section: string; message: string }>;
+}
+
+/** Whether the dashboard follows a daemon right now (from its control-socket subscription). */
+export interface DaemonStatus {
+  running: boolean;
+  pid: number | null;
+  reason?: string;
+}
+
+/**
+ * One thing a person must look at. Two kinds are defined now so the page can render them:
+ * - `question`: an agent asked and waits (issue 11's `gt ask`; answered with the `answer` action);
+ * - `needs_human`: an agent is blocked on something only a person can settle (issue 9).
+ */
+export type AttentionItem =
+  | { kind: 'question'; id: string; from: string; text: string; options?: string[]; asked_at: string }
+  | { kind: 'needs_human'; agent: string; reason: string; since: string | null };
+
+/** Queued beads (issue 11's dispatch queue, in dispatch order) and the polecats working now. */
+export interface DispatchView {
+  queued: Array<{ id: string; rig: string; title: string; priority?: number; queued_at: string }>;
+  working: Array<{ identity: string; rig: string | null; hook: string; state: string | null; liveness: string }>;
+}
+
+/** Merged entries kept on the page (the merge history grows forever; the queue itself does not). */
+const RECENT_MERGED = 10;
+
+/**
+ * NEEDS_HUMAN items from the agents read view. Issue 9 makes `blocked` (with a `reason`) an agent
+ * state that `gt agents` reports; until then no row carries it and this finds nothing.
+ */
+export function needsHuman(agents: readonly AgentRow[]): AttentionItem[] {
+  const out: AttentionItem[] = [];
+  for (const a of agents) {
+    const row = a as AgentRow & { reason?: unknown; state_since?: unknown };
+    if (a.state !== 'blocked') continue;
+    out.push({
+      kind: 'needs_human',
+      agent: a.identity,
+      reason: typeof row.reason === 'string' ? row.reason : 'blocked',
+      since: typeof row.state_since === 'string' ? row.state_since : a.updated_at,
+    });
+  }
+  return out;
+}
+
+/**
+ * Open questions. Seam for issue 11: it provides the read function behind `gt questions --json`;
+ * wire it here (and an `answer` entry in actions.ts). There is no question store on main yet.
+ */
+export function openQuestions(_town: string): AttentionItem[] {
+  return [];
+}
+
+/**
+ * Seam for issue 11: the read function behind `gt sling --list --json` (queued beads in dispatch
+ * order) goes here. Polecats at work come from the agents read view already.
+ */
+export function queuedBeads(_town: string): DispatchView['queued'] {
+  return [];
+}
+
+export function polecatsAtWork(agents: readonly AgentRow[]): DispatchView['working'] {
+  return agents
+    .filter((a) => a.role === 'polecat' && a.hook)
+    .map((a) => ({ identity: a.identity, rig: a.rig, hook: a.hook!, state: a.state, liveness: a.liveness }));
+}
+
+/** The merge queue as the page lists it: everything not merged, then the latest merges. */
+export function mergeQueueView(entries: readonly MqEntry[]): MqEntry[] {
+  const open = entries.filter((e) => e.status !== 'merged');
+  const merged = entries.filter((e) => e.status === 'merged').slice(-RECENT_MERGED);
+  return [...open, ...merged];
+}
+
+function townName(town: string): string {
+  try {
+    return readJsonFile(townLayout(town).townFile, townFileSchema, { label: 'mayor/town.json' }).name;
+  } catch {
+    return town.split('/').filter(Boolean).at(-1) ?? town;
+  }
+}
+
+/** Read every section of the page. */
+export async function readSnapshot(town: string, daemon: DaemonStatus): Promise<TownSnapshot> {
+  const layout = townLayout(town);
+  const errors: TownSnapshot['errors'] = [];
+  async function section<T>(name: string, read: () => T | Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await read();
+    } catch (e) {
+      errors.push({ section: name, message: e instanceof GtError ? e.line : messageOf(e) });
+      return fallback;
+    }
+  }
+  const [agents, rigs, mq, estop, questions, queued] = await Promise.all([
+    section('agents', () => listAgents(town), [] as AgentRow[]),
+    section('rigs', () => listRigs(layout), [] as RigInfo[]),
+    section('merge_queue', () => mergeQueueView(listQueue(layout)), [] as MqEntry[]),
+    section('estop', () => readEstop(layout), null),
+    section('attention', () => openQuestions(town), [] as AttentionItem[]),
+    section('dispatch', () => queuedBeads(town), [] as DispatchView['queued']),
+  ]);
+  return {
+    town: { name: townName(town), root: town },
+    generated_at: new Date().toISOString(),
+    daemon,
+    estop,
+    agents,
+    rigs,
+    merge_queue: mq,
+    attention: [...questions, ...needsHuman(agents)],
+    dispatch: { queued, working: polecatsAtWork(agents) },
+    errors,
+  };
+}
