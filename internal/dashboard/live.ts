@@ -62,7 +62,9 @@ export class LiveHub {
     this.events.push(e);
     if (this.events.length > KEEP_EVENTS) this.events.shift();
     this.broadcast({ type: 'event', event: e });
-    this.changed();
+    // A tick by itself changes nothing the page shows; what a tick did comes as action events
+    // (and restart_state.json, which is watched). So ticks never turn into a polling loop.
+    if (e.type !== 'tick_start' && e.type !== 'tick_end') this.changed();
   }
 
   /** Something the snapshot is read from may have changed. */

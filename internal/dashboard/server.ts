@@ -10,7 +10,8 @@ import { DaemonFeed } from './daemon-feed.js';
 import { LiveHub, MAX_LIVE_CLIENTS } from './live.js';
 import { authorized, handleRequest, type RouteContext } from './routes.js';
 import { loadStaticFiles } from './static-files.js';
-import { MAX_TERMINALS, TerminalBridge } from './terminal.js';
+import { MAX_TERMINALS, TerminalBridge } from './terminal-bridge.js';
+import { agentTerminal } from './terminal-target.js';
 import { TownWatcher } from './town-watch.js';
 import { readSnapshot } from './views.js';
 
@@ -107,10 +108,10 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       if (!agent || agent.length > 200) return refuseUpgrade(socket, '400 Bad Request');
       if (terminals.size >= MAX_TERMINALS) return refuseUpgrade(socket, '503 Service Unavailable');
       return wss.handleUpgrade(req, socket, head, (ws) => {
-        const t = new TerminalBridge(ws, opts.town, opts.log);
+        const t = new TerminalBridge(ws, opts.log);
         terminals.add(t);
         ws.on('close', () => terminals.delete(t));
-        void t.open(agent);
+        void t.open(() => agentTerminal(opts.town, agent));
       });
     }
     refuseUpgrade(socket, '404 Not Found');

@@ -3,7 +3,7 @@
 
 import { confirmAndRun } from './actions.js';
 import { connectLive } from './live.js';
-import { addEvents, renderAgents, renderSnapshot } from './render.js';
+import { addEvents, renderAgents, renderSnapshot, updateFeedEmpty } from './render.js';
 import { initTerminal, openTerminal } from './terminal.js';
 
 const $ = (id) => document.getElementById(id);
@@ -42,6 +42,11 @@ document.addEventListener('click', (ev) => {
 });
 
 initTerminal();
+
+$('show-ticks').addEventListener('change', (ev) => {
+  $('feed-list').classList.toggle('show-ticks', ev.target.checked);
+  updateFeedEmpty();
+});
 
 // "3m ago" and backoff countdowns move on their own between snapshots (display only: nothing is fetched).
 setInterval(() => {

@@ -72,9 +72,11 @@ function fillAgentRow(tr, a, now) {
   setText(c.since, since ? relative(since, now) : '-');
   c.since.title = since ?? '';
   setText(c.hook, a.hook ?? '-');
+  c.hook.toggleAttribute('data-empty', !a.hook);
   setText(c.restarts, String(a.restarts ?? 0));
   const exit = lastExit(a);
   setText(c.last_exit, exit || '-');
+  c.last_exit.toggleAttribute('data-empty', !exit);
   c.last_exit.title = exit;
   const [attach, nudge, clear] = c.actions.firstChild.children;
   for (const b of [attach, nudge, clear]) b.dataset.subject = a.identity;
@@ -210,5 +212,12 @@ export function addEvents(events) {
     list.prepend(el('li', { dataset: { key, type: e.type, ok: e.ok === false ? 'false' : 'true' } }, el('time', { datetime: e.time, text: clock(e.time) }), el('span', { text: e.text ?? e.type })));
   }
   while (list.children.length > FEED_MAX) list.lastChild.remove();
-  $('feed-empty').hidden = list.children.length > 0;
+  updateFeedEmpty();
+}
+
+/** "No events yet" while nothing shown: tick events are hidden unless asked for. */
+export function updateFeedEmpty() {
+  const list = $('feed-list');
+  const ticks = list.classList.contains('show-ticks');
+  $('feed-empty').hidden = [...list.children].some((li) => ticks || !li.dataset.type.startsWith('tick'));
 }

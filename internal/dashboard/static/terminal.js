@@ -75,6 +75,7 @@ export function openTerminal(agent) {
       setMode(m.mode);
       // Watching shows the agent's window at its own size; in control the page's size is used.
       if (m.mode === 'watch') term.resize(m.cols, m.rows);
+      else c.onResize();
       term.focus();
     } else if (m.t === 'error' || m.t === 'exit') {
       term.write(`\r\n\x1b[33m[${m.message}]\x1b[0m\r\n`);
@@ -101,6 +102,8 @@ export function openTerminal(agent) {
 function takeControl() {
   const c = current;
   if (!c || c.mode !== 'watch' || c.ws.readyState !== WebSocket.OPEN) return;
+  // Lay the dialog out for control (a fixed-height terminal) before measuring what fits.
+  $('term-dialog').dataset.mode = 'control';
   c.fit.fit();
   const cols = Math.max(20, Math.min(500, c.term.cols));
   const rows = Math.max(5, Math.min(300, c.term.rows));

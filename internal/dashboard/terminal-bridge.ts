@@ -2,17 +2,13 @@ import type { IPty } from 'node-pty';
 import type { WebSocket, RawData } from 'ws';
 import { z } from 'zod';
 import { GtError, messageOf } from '../errors.js';
-import { resolveAgent } from '../session/resolve.js';
-import { attachPty, hasSession, Tmux, townSocketName, windowSize } from '../tmux/index.js';
-import { townLayout } from '../town/layout.js';
-import { readRigs } from '../town/rigs.js';
+import type { TermSize, TerminalTarget } from './terminal-target.js';
 
 /** Browser terminals open at once, for the whole dashboard. */
 export const MAX_TERMINALS = 8;
 /** Output waiting for a slow browser: above HIGH the pty is no longer read (tmux then skips frames for that client), below LOW it is again. */
-const HIGH_WATER = 1024 * 1024;
-const LOW_WATER = 128 * 1024;
-const DEFAULT_SIZE = { cols: 100, rows: 30 };
+export const HIGH_WATER = 1024 * 1024;
+export const LOW_WATER = 128 * 1024;
 
 const size = { cols: z.number().int().min(10).max(500), rows: z.number().int().min(5).max(300) };
 /** What a page may send: keys (used only in control mode), a size, or the request to take control. */
@@ -29,47 +25,44 @@ export type TerminalNotice =
   | { t: 'error'; message: string };
 
 /**
- * One browser terminal: a tmux client in a pty, attached to an agent's session on the town's
- * server. It starts watching (a read-only tmux client, and keys from the page dropped here, not
- * only hidden); `take` replaces it with a normal client sized to the page. Closing the page ends
- * the client, which detaches it: the session and its agent live on.
+ * One browser terminal: a WebSocket on one side, a tmux client in a pty on the other. It starts
+ * watching (a read-only tmux client, and keys from the page dropped here, not only hidden);
+ * `take` replaces it with a normal client sized to the page. Output is bounded: while the page
+ * has more than HIGH_WATER unsent, the pty is not read. Closing the page ends the client, which
+ * detaches it: the session and its agent live on.
  */
 export class TerminalBridge {
   private pty: IPty | undefined;
   private mode: 'watch' | 'control' = 'watch';
   private paused = false;
   private closed = false;
-  private tmux!: Tmux;
-  private session = '';
-  private identity = '';
+  private target: TerminalTarget | undefined;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly town: string,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    ws.on('close', () => this.close());
+    ws.on('error', () => this.close());
+  }
 
-  /** Resolve the agent and attach; a failure is told to the page and closes the socket. */
-  async open(agentInput: string): Promise<void> {
+  /** Attach to what `find` resolves; a failure is told to the page and closes the socket. */
+  async open(find: () => Promise<TerminalTarget>): Promise<void> {
+    let s: TermSize;
     try {
-      const spec = resolveAgent(agentInput, readRigs(townLayout(this.town)));
-      this.tmux = new Tmux(townSocketName(this.town));
-      if (!(await hasSession(this.tmux, spec.session))) throw new GtError('NOT_FOUND', `${spec.identity} has no session (${spec.session})`, { hint: 'it may be restarting; try again in a moment' });
-      this.session = spec.session;
-      this.identity = spec.identity;
+      this.target = await find();
+      s = await this.target.size();
     } catch (e) {
       return this.fail(e instanceof GtError ? e.line : messageOf(e));
     }
     if (this.closed) return;
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    this.ws.on('close', () => this.close());
-    this.ws.on('error', () => this.close());
-    const s = (await windowSize(this.tmux, this.session)) ?? DEFAULT_SIZE;
     this.spawn('watch', s);
   }
 
-  private spawn(mode: 'watch' | 'control', s: { cols: number; rows: number }): void {
-    if (this.closed) return;
+  private spawn(mode: 'watch' | 'control', s: TermSize): void {
+    const target = this.target;
+    if (this.closed || !target) return;
     const old = this.pty;
     this.pty = undefined;
     old?.kill();
@@ -77,19 +70,19 @@ export class TerminalBridge {
     this.paused = false;
     let p: IPty;
     try {
-      p = attachPty(this.tmux, this.session, { readOnly: mode === 'watch', ...s });
+      p = target.attach(mode, s);
     } catch (e) {
-      return this.fail(`could not attach to ${this.session}: ${messageOf(e)}`);
+      return this.fail(`could not attach to ${target.session}: ${messageOf(e)}`);
     }
     this.pty = p;
-    this.log(`terminal ${mode} ${this.identity} (tmux client pid ${p.pid})`);
+    this.log(`terminal ${mode} ${target.identity} (tmux client pid ${p.pid})`);
     p.onData((d) => this.toPage(p, d));
     p.onExit(() => {
       if (this.pty !== p || this.closed) return; // replaced, or we ended it
-      this.notice({ t: 'exit', message: `the tmux client ended (${this.session} was closed or the client detached)` });
+      this.notice({ t: 'exit', message: `the tmux client ended (${target.session} was closed or the client detached)` });
       this.ws.close(1000, 'terminal ended');
     });
-    this.notice({ t: 'ready', mode, identity: this.identity, session: this.session, ...s });
+    this.notice({ t: 'ready', mode, identity: target.identity, session: target.session, ...s });
   }
 
   private toPage(p: IPty, d: string): void {
@@ -148,7 +141,7 @@ export class TerminalBridge {
     const p = this.pty;
     this.pty = undefined;
     if (p) {
-      this.log(`terminal closed ${this.identity} (tmux client pid ${p.pid} detached)`);
+      this.log(`terminal closed ${this.target?.identity} (tmux client pid ${p.pid} detached)`);
       p.kill();
     }
   }
