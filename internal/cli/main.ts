@@ -7,7 +7,7 @@ import type { CommandContext } from './spec.js';
 
 /** How `gt --help` lists commands: the town's life first, agent-side commands after. */
 const HELP_ORDER = [
-  'install', 'up', 'down', 'status', 'agents', 'attach', 'nudge', 'daemon', 'estop', 'thaw', 'feed',
+  'install', 'up', 'down', 'status', 'agents', 'attach', 'nudge', 'daemon', 'estop', 'thaw', 'feed', 'dashboard',
   'rig', 'bead', 'sling', 'mail', 'mq', 'hook', 'done', 'handoff', 'prime',
   'mayor', 'deacon', 'boot', 'witness', 'refinery', 'sim',
 ];

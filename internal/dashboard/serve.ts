@@ -33,6 +33,8 @@ export interface ServeOptions {
   portIsDefault: boolean;
   /** Also print log lines here (a terminal). */
   echo?: (line: string) => void;
+  /** Called with the page's address once it is served. */
+  onReady?: (url: string) => void;
 }
 
 /** The already-running dashboard's pid, if its pid file says. */
@@ -103,6 +105,7 @@ export async function serveDashboard(town: string, opts: ServeOptions): Promise<
     const state: DashboardState = { pid: process.pid, host: opts.listen.host, port: server.port, url: baseUrl(opts.listen.host, server.port), started_at: new Date().toISOString() };
     writeJsonAtomicSync(layout.dashboardState, state);
     log(`dashboard listening on ${state.url} (pid ${process.pid})`);
+    opts.onReady?.(state.url);
   } catch (e) {
     tellParent({ type: 'failed', message: e instanceof GtError ? e.line : messageOf(e) });
     lock.release();

@@ -77,7 +77,9 @@ test('keys typed while watching never reach the pane; after "take control" they 
   await page.screenshot({ path: artifactPath('terminal-control.png') });
 });
 
-test('the server drops keys of a watching client even when a client sends them directly', async () => {
+// Two layers hold this: the tmux client is read-only, and the server drops the keys before they
+// reach it (that layer alone: test/unit/dashboard-terminal-bridge.test.ts).
+test('keys a client sends straight over the socket while watching do not reach the pane either', async () => {
   const url = `${dash.url.replace(/^http/, 'ws')}ws/term?agent=mayor`;
   const ws = new WebSocket(url, { headers: { authorization: `Bearer ${dash.token}` } });
   const notices: Array<{ t: string; mode?: string }> = [];

@@ -146,7 +146,8 @@ test('a slow page: above the high-water mark the pty is paused (nothing more is 
   await bridge.open(async () => target);
   const p = ptys[0]!;
   const chunk = 'x'.repeat(256 * 1024);
-  while (!p.paused) p.emitData(chunk);
+  for (let i = 0; i < 64 && !p.paused; i++) p.emitData(chunk);
+  assert.ok(p.paused, `still reading with ${ws.bufferedAmount} bytes unsent`);
   assert.ok(ws.bufferedAmount > HIGH_WATER && ws.bufferedAmount <= HIGH_WATER + chunk.length, `paused at ${ws.bufferedAmount} bytes`);
   assert.is(p.pauses, 1);
   // Most of it went out, but not enough yet.

@@ -36,20 +36,30 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0;
   }
 
-  const { chooseListen, remoteWarning } = await import('../../dashboard/listen.js');
+  const { chooseListen, isLoopback, remoteWarning } = await import('../../dashboard/listen.js');
+  const { ensureToken } = await import('../../dashboard/auth.js');
   const req = { listen: v.listen as string | undefined, port: v.port as string | undefined, allowRemote: Boolean(v['allow-remote']) };
   // Refused here, before anything starts: a non-loopback address without --allow-remote.
   const addr = chooseListen(req, dash.previousPort(layout));
-  const warning = remoteWarning(addr);
-  if (warning) ctx.err(`gt: ${warning}`);
 
   if (v.foreground) {
+    const warning = remoteWarning(addr);
+    if (warning) ctx.err(`gt: ${warning}`);
     const { serveDashboard } = await import('../../dashboard/serve.js');
-    return serveDashboard(layout.root, { listen: addr, portIsDefault: req.port === undefined, echo: process.stderr.isTTY ? (l) => process.stderr.write(`${l}\n`) : undefined });
+    const tty = process.stderr.isTTY;
+    return serveDashboard(layout.root, {
+      listen: addr,
+      portIsDefault: req.port === undefined,
+      echo: tty ? (l) => process.stderr.write(`${l}\n`) : undefined,
+      // Only to a person at a terminal: started in the background, this output is the log file.
+      onReady: tty ? (url) => ctx.out(`open: ${dash.openUrl(url, ensureToken(layout))}`) : undefined,
+    });
   }
 
   const r = await dash.ensureDashboard(layout, req);
-  const { ensureToken } = await import('../../dashboard/auth.js');
+  // Said every time the address is reachable from elsewhere, not only when it was started so.
+  const warning = remoteWarning({ ...r, loopback: isLoopback(r.host) });
+  if (warning) ctx.err(`gt: ${warning}`);
   const token = ensureToken(layout);
   const open_url = dash.openUrl(r.url, token);
   if (ctx.json) printJson({ ...r, open_url, token });
