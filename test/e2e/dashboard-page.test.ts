@@ -172,7 +172,7 @@ test('kill -9 of an agent: its row goes dead, then runs again, with no reload', 
   assert.is.not(third, second);
   assert.ok(Number(await page.textContent('tr[data-identity="mayor"] td[data-col="restarts"]')) >= 1, 'restarts counted');
   // The daemon's own account of it reached the event feed.
-  await page.waitForSelector('#feed-list li >> text=/fast path: pane-exited|session-closed/');
+  await page.waitForSelector('#feed-list li >> text=/fast path: (pane-exited|session-closed)/');
   await page.waitForSelector('#feed-list li >> text=/mayor/');
   assert.ok(await stillSamePage(), 'no reload');
 });
