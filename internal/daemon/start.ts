@@ -31,27 +31,13 @@ export async function startDaemon(layout: TownLayout, timeoutMs = 10_000): Promi
 
   mkdirSync(layout.daemonDir, { recursive: true });
   const logOffset = sizeOf(layout.daemonLog);
-  const out = openSync(layout.daemonLog, 'a');
-  const { command, args } = gtCommand();
-  const child = spawn(command, [...args, 'daemon', 'run', '--town', layout.root], {
-    cwd: layout.root,
-    detached: true,
-    stdio: ['ignore', out, out, 'ipc'],
-    env: daemonEnv(layout.root),
-  });
-  closeSync(out);
-
-  let message: StartupMessage | undefined;
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  child.on('message', (m) => {
-    if (isStartupMessage(m)) message = m;
-  });
-  child.on('exit', (code, signal) => (exited = { code, signal }));
-  child.on('error', () => (exited ??= { code: null, signal: null }));
+  const child = spawnDetachedGt(layout.root, ['daemon', 'run'], layout.daemonLog);
 
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
+      const message = child.message();
+      const exited = child.exited();
       if (message?.type === 'ready') return { started: true, pid: message.pid };
       if (message?.type === 'failed') throw startFailed(message.message);
       const probe = await probeDaemon(layout, 500);
@@ -67,9 +53,51 @@ export async function startDaemon(layout: TownLayout, timeoutMs = 10_000): Promi
       await new Promise((r) => setTimeout(r, 25));
     }
   } finally {
-    if (child.connected) child.disconnect();
-    child.unref();
+    child.release();
   }
+}
+
+/** A gt process started in the background, and what it has told its starter so far. */
+export interface DetachedGt {
+  pid: number | undefined;
+  /** The last startup message it sent (ready, already-running, failed). */
+  message(): StartupMessage | undefined;
+  /** How it ended, once it has. */
+  exited(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** Stop listening and let it live on without us. */
+  release(): void;
+}
+
+/**
+ * Run `gt <args> --town <town>` detached (its own session, output appended to `logFile`, with an
+ * IPC channel for its startup message): how `gt daemon start` and `gt dashboard` start servers.
+ */
+export function spawnDetachedGt(town: string, gtArgs: string[], logFile: string): DetachedGt {
+  const out = openSync(logFile, 'a');
+  const { command, args } = gtCommand();
+  const child = spawn(command, [...args, ...gtArgs, '--town', town], {
+    cwd: town,
+    detached: true,
+    stdio: ['ignore', out, out, 'ipc'],
+    env: daemonEnv(town),
+  });
+  closeSync(out);
+  let message: StartupMessage | undefined;
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  child.on('message', (m) => {
+    if (isStartupMessage(m)) message = m;
+  });
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  child.on('error', () => (exited ??= { code: null, signal: null }));
+  return {
+    pid: child.pid,
+    message: () => message,
+    exited: () => exited,
+    release() {
+      if (child.connected) child.disconnect();
+      child.unref();
+    },
+  };
 }
 
 function startFailed(reason: string, hint?: string): GtError {

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { readJsonFile } from '../config/load.js';
-import { daemonEnv, gtCommand } from '../daemon/start.js';
-import { isStartupMessage, type StartupMessage } from '../daemon/ipc.js';
+import { spawnDetachedGt } from '../daemon/start.js';
 import { GtError } from '../errors.js';
 import { readPidFile } from '../fsx/pidfile.js';
 import { flockHolders, processStartTime, processState } from '../fsx/proc.js';
@@ -96,31 +94,17 @@ export async function ensureDashboard(layout: TownLayout, req: ListenRequest, ti
   }
 
   mkdirSync(layout.dashboardDir, { recursive: true, mode: 0o700 });
-  const out = openSync(layout.dashboardLog, 'a');
-  const { command, args } = gtCommand();
   const flags = [
     ...(req.listen !== undefined ? ['--listen', req.listen] : []),
     ...(req.port !== undefined ? ['--port', req.port] : []),
     ...(req.allowRemote ? ['--allow-remote'] : []),
   ];
-  const child = spawn(command, [...args, 'dashboard', '--foreground', '--town', layout.root, ...flags], {
-    cwd: layout.root,
-    detached: true,
-    stdio: ['ignore', out, out, 'ipc'],
-    env: daemonEnv(layout.root),
-  });
-  closeSync(out);
-  let message: StartupMessage | undefined;
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  child.on('message', (m) => {
-    if (isStartupMessage(m)) message = m;
-  });
-  child.on('exit', (code, signal) => (exited = { code, signal }));
-  child.on('error', () => (exited ??= { code: null, signal: null }));
-
+  const child = spawnDetachedGt(layout.root, ['dashboard', '--foreground', ...flags], layout.dashboardLog);
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
+      const message = child.message();
+      const exited = child.exited();
       if (message?.type === 'failed') throw new GtError('IO', `dashboard failed to start: ${message.message}`);
       if (message?.type === 'ready' || message?.type === 'already-running') {
         const p = await probeDashboard(layout);
@@ -131,8 +115,7 @@ export async function ensureDashboard(layout: TownLayout, req: ListenRequest, ti
       await sleep(25);
     }
   } finally {
-    if (child.connected) child.disconnect();
-    child.unref();
+    child.release();
   }
 }
 
