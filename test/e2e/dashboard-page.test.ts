@@ -228,6 +228,33 @@ test('the merge queue follows the ledger live: an entry queued by the CLI appear
   assert.match((await page.textContent(`#mq-list li[data-id="${entry.id}"]`)) ?? '', /polecat\/demo/);
 });
 
+test('attention and dispatch sections render what the read views give them, at the top, and hide when empty', async () => {
+  // Main has no question store and no blocked state yet (issues 11 and 9): feed the page's own
+  // renderer a snapshot that has them, exactly as the server would send it.
+  const shown = await page.evaluate(`import('/assets/render.js').then((m) => {
+    const base = window.__lastSnapshot;
+    m.renderSnapshot({ ...base,
+      attention: [
+        { kind: 'question', id: 'q-1', from: 'shop/polecats/furiosa', text: 'Use the v2 API?', options: ['yes', 'no'], asked_at: new Date().toISOString() },
+        { kind: 'needs_human', agent: 'shop/witness', reason: 'permission', since: new Date().toISOString() },
+      ],
+      dispatch: { queued: [{ id: 'sh-q1', rig: 'shop', title: 'Queued work', queued_at: new Date().toISOString() }], working: [] },
+    });
+    const main = [...document.querySelectorAll('main > section, main > div')].filter((e) => !e.hidden).map((e) => e.id || e.className);
+    return { main, attention: document.getElementById('attention-list').innerText, dispatch: document.getElementById('dispatch-list').innerText };
+  })`) as { main: string[]; attention: string; dispatch: string };
+  await page.screenshot({ path: artifactPath('page-attention.png') });
+  const afterHidden = await page.evaluate(`import('/assets/render.js').then((m) => {
+    m.renderSnapshot(window.__lastSnapshot);
+    return document.getElementById('attention').hidden;
+  })`);
+  assert.is(shown.main[0], 'attention', `attention first: ${shown.main.join(', ')}`);
+  assert.match(shown.attention, /shop\/polecats\/furiosa asks: Use the v2 API\?/);
+  assert.match(shown.attention, /shop\/witness needs a person: permission/);
+  assert.match(shown.dispatch, /#1 queued\s+sh-q1\s+Queued work/);
+  assert.ok(afterHidden, 'empty again: attention hidden');
+});
+
 test('screenshots at desktop and phone widths (test-artifacts/dashboard/)', async () => {
   await page.screenshot({ path: artifactPath('page-desktop.png'), fullPage: true });
   const phone = await context.newPage();

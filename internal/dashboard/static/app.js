@@ -23,6 +23,8 @@ connectLive({
   onMessage(m) {
     if (m.type === 'snapshot') {
       last = m.snapshot;
+      // Kept for a person (or a test) poking at the page from the console.
+      window.__lastSnapshot = last;
       renderSnapshot(last);
     } else if (m.type === 'events') addEvents(m.events);
     else if (m.type === 'event') addEvents([m.event]);
