@@ -139,8 +139,10 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       for (const t of terminals) t.close();
       hub.closeAll(1001, 'dashboard stopping');
       for (const ws of wss.clients) ws.terminate();
-      await new Promise<void>((r) => http.close(() => r()));
+      // Idle keep-alive connections would hold close() open until they time out.
+      const closed = new Promise<void>((r) => http.close(() => r()));
       http.closeAllConnections();
+      await closed;
     },
   };
 }
