@@ -21,6 +21,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['daemon', 'logs'], summary: "show or follow the daemon's log", load: () => import('./commands/daemon-logs.js') },
   { path: ['daemon', 'notify'], summary: 'tell the daemon a session ended (run by tmux hooks)', load: () => import('./commands/daemon-notify.js') },
   { path: ['daemon', 'tick'], summary: 'run one tick now and wait for it', load: () => import('./commands/daemon-tick.js') },
+  { path: ['daemon', 'jobs'], summary: 'list scheduled jobs with their last and next run', load: () => import('./commands/daemon-jobs.js') },
   { path: ['daemon', 'clear-backoff'], summary: "forget an agent's restart backoff and crash loop", load: () => import('./commands/daemon-clear-backoff.js') },
   { path: ['feed'], summary: "follow the daemon's events live", load: () => import('./commands/feed.js') },
   { path: ['prime'], summary: "print the current agent's role instructions", load: () => import('./commands/prime.js') },
