@@ -13,7 +13,7 @@ export {
   type BeadStatus,
   type AgentState,
 } from './schema.js';
-export { parseAddress, canonicalAddress, canonicalSender, ADDRESS_FORMS, HUMAN_SENDER, type Address } from './address.js';
+export { parseAddress, parseMailAddress, isPerson, canonicalAddress, canonicalSender, ADDRESS_FORMS, HUMAN_SENDER, OVERSEER, type Address, type MailAddress, type PersonAddress } from './address.js';
 export { identityFromEnv, agentBeadId, defaultSessionName } from './identity.js';
 export { touchAgent, sessionAgent, touchAgentRecord, writeAgentHeartbeat, type SessionAgent, type TouchResult } from './touch.js';
 export { heartbeatFileSchema, readHeartbeatFile, writeHeartbeatFile, type HeartbeatFile } from './heartbeat.js';
