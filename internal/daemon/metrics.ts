@@ -63,8 +63,8 @@ export function createMetrics(opts: { agents: () => Promise<AgentSample[]> }): D
   const actions = new Counter({ name: 'gt_actions_total', help: 'Actions the daemon applied, by kind and outcome.', labelNames: ['action', 'ok'], registers: [registry] });
   const restarts = new Counter({
     name: 'gt_agent_restarts_total',
-    help: 'Agent sessions the daemon started again (action start for a missing session, restart for a zombie or dead-marked one), by role.',
-    labelNames: ['role', 'action'],
+    help: 'Agent (re)starts the daemon attempted (action start for a missing session, restart for a zombie or dead-marked one), by role and whether the agent came up.',
+    labelNames: ['role', 'action', 'ok'],
     registers: [registry],
   });
   const crashLoops = new Counter({ name: 'gt_crash_loops_total', help: 'Crash loops entered (one CRASH_LOOP alert each).', registers: [registry] });
@@ -99,9 +99,8 @@ export function createMetrics(opts: { agents: () => Promise<AgentSample[]> }): D
       case 'action': {
         const action = String(e.action);
         actions.inc({ action, ok: String(e.ok === true) });
-        if (e.ok !== true) break;
-        if ((action === 'start' || action === 'restart') && typeof e.agent === 'string') restarts.inc({ role: roleOf(e.agent), action });
-        if (action === 'mail' && typeof e.subject === 'string') {
+        if ((action === 'start' || action === 'restart') && typeof e.agent === 'string') restarts.inc({ role: roleOf(e.agent), action, ok: String(e.ok === true) });
+        if (action === 'mail' && e.ok === true && typeof e.subject === 'string') {
           const kind = /^([A-Z][A-Z_]*):/.exec(e.subject)?.[1] ?? 'other';
           mails.inc({ kind });
           if (kind === 'CRASH_LOOP') crashLoops.inc();
