@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['daemon', 'tick'], summary: 'run one tick now and wait for it', load: () => import('./commands/daemon-tick.js') },
   { path: ['daemon', 'jobs'], summary: 'list scheduled jobs with their last and next run', load: () => import('./commands/daemon-jobs.js') },
   { path: ['daemon', 'clear-backoff'], summary: "forget an agent's restart backoff and crash loop", load: () => import('./commands/daemon-clear-backoff.js') },
+  { path: ['doctor'], summary: 'check the town and this machine; --fix applies the safe fixes', load: () => import('./commands/doctor.js') },
   { path: ['metrics'], summary: "print the daemon's metrics (Prometheus text format)", load: () => import('./commands/metrics.js') },
   { path: ['feed'], summary: "follow the daemon's events live", load: () => import('./commands/feed.js') },
   { path: ['prime'], summary: "print the current agent's role instructions", load: () => import('./commands/prime.js') },
