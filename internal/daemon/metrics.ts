@@ -47,11 +47,12 @@ export function createMetrics(opts: { agents: () => Promise<AgentSample[]> }): D
       this.set((await opts.agents().catch(() => [])).filter((a) => a.crash_loop !== null).length);
     },
   });
-  new Gauge({
+  const queueDepth = new Gauge({
     name: 'gt_queue_depth',
-    help: 'Beads waiting in the dispatch queue for a polecat slot (always 0 until the capacity-bounded queue exists).',
+    help: 'Beads waiting in the dispatch queue for a polecat slot (0 until the capacity-bounded queue reports: a {type: "queue", depth} event).',
     registers: [registry],
-  }).set(0);
+  });
+  queueDepth.set(0);
 
   const ticks = new Counter({ name: 'gt_ticks_total', help: 'Daemon ticks run (observe, decide, act).', registers: [registry] });
   const tickSeconds = new Histogram({
@@ -107,6 +108,9 @@ export function createMetrics(opts: { agents: () => Promise<AgentSample[]> }): D
         }
         break;
       }
+      case 'queue':
+        if (typeof e.depth === 'number' && Number.isFinite(e.depth)) queueDepth.set(e.depth);
+        break;
       case 'job':
         if (typeof e.job === 'string' && typeof e.result === 'string') jobRuns.inc({ job: e.job, result: e.result });
         break;
