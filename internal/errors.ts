@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'TMUX_FAILED'
+  | 'TIMEOUT'
   | 'IO';
 
 export interface GtErrorOptions {

@@ -7,8 +7,8 @@ import type { CommandContext } from './spec.js';
 
 /** How `gt --help` lists commands: the town's life first, agent-side commands after. */
 const HELP_ORDER = [
-  'install', 'up', 'down', 'status', 'agents', 'attach', 'nudge', 'daemon', 'estop', 'thaw', 'feed', 'dashboard',
-  'rig', 'bead', 'sling', 'mail', 'mq', 'hook', 'done', 'handoff', 'prime',
+  'install', 'up', 'down', 'status', 'agents', 'attach', 'nudge', 'daemon', 'estop', 'thaw', 'feed', 'dashboard', 'metrics', 'doctor',
+  'rig', 'bead', 'sling', 'questions', 'answer', 'mail', 'mq', 'hook', 'done', 'handoff', 'ask', 'prime',
   'mayor', 'deacon', 'boot', 'witness', 'refinery', 'sim',
 ];
 

@@ -26,6 +26,51 @@ const roleSettingsSchema = z
 
 const positiveInt = z.number().int().positive();
 
+/** An http(s) URL; anything else (file:, javascript:, a typo) is refused when the file is read. */
+const httpUrl = z.string().refine((u) => {
+  try {
+    const p = new URL(u).protocol;
+    return p === 'http:' || p === 'https:';
+  } catch {
+    return false;
+  }
+}, 'expected an http:// or https:// URL');
+
+const webhookSchema = z.union([
+  httpUrl.transform((url) => ({ url, format: 'json' as const, headers: {} as Record<string, string> })),
+  z
+    .object({
+      url: httpUrl,
+      /** json: the event plus a `text` line (Slack-style and chat bridges); ntfy: ntfy's JSON publish form. */
+      format: z.enum(['json', 'ntfy']).prefault('json'),
+      /** The ntfy topic (format ntfy; the url is then the server's base URL). */
+      topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'expected an ntfy topic name').optional(),
+      headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'expected an HTTP header name'), z.string().max(4096)).prefault({}),
+    })
+    .strict()
+    .refine((w) => w.format !== 'ntfy' || w.topic !== undefined, { message: 'format "ntfy" needs a topic', path: ['topic'] }),
+]);
+
+/** How the person is told (internal/notify): a command, a webhook, or both; off when neither is set. */
+const notifySchema = z
+  .object({
+    slot_max_age: durationMs.prefault('1h'),
+    /** argv run without a shell; {title} {message} {kind} {severity} {agent} {town} are substituted; the event is JSON on stdin. */
+    command: z.array(z.string()).min(1, 'expected a program and its arguments, e.g. ["notify-send", "{title}", "{message}"]').optional(),
+    webhook: webhookSchema.optional(),
+    /** Only these kinds (NEEDS_HUMAN, CRASH_LOOP, QUESTION, QUEUE_DRAINED, ...); default: all. */
+    events: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'expected an event kind such as "CRASH_LOOP"')).optional(),
+    /** Longest one delivery attempt may take. */
+    timeout: durationMs.prefault('10s'),
+    rate_limit: z.object({ count: positiveInt.prefault(10), per: durationMs.prefault('1m') }).strict().prefault({}),
+    retry: z
+      .object({ attempts: positiveInt.max(100).prefault(5), initial_backoff: durationMs.prefault('2s'), max_backoff: durationMs.prefault('5m') })
+      .strict()
+      .prefault({}),
+    queue_max: positiveInt.max(10_000).prefault(100),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     agent: nameSchema.prefault('claude'),
@@ -37,6 +82,14 @@ export const settingsSchema = z
         log_max_size: sizeBytes.prefault('10MB'),
         log_keep: z.number().int().min(0).max(100).prefault(5),
         rig_timeout: durationMs.prefault('60s'),
+        /** "127.0.0.1:9464": serve GET /metrics (Prometheus text) there; null = off. */
+        metrics_listen: z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected "host:port", e.g. "127.0.0.1:9464"')
+          .nullable()
+          .prefault(null),
+        /** metrics_listen may name a non-loopback address only when this is true. */
+        metrics_allow_remote: z.boolean().prefault(false),
       })
       .strict()
       .prefault({}),
@@ -69,13 +122,21 @@ export const settingsSchema = z
       })
       .strict()
       .prefault({}),
-    notify: z.object({ slot_max_age: durationMs.prefault('1h') }).strict().prefault({}),
+    notify: notifySchema.prefault({}),
     lifecycle: z.object({ max_age: durationMs.prefault('6h') }).strict().prefault({}),
   })
   .strict()
   .superRefine((s, ctx) => {
     if (s.daemon.recovery_interval < 100) {
       ctx.addIssue({ code: 'custom', path: ['daemon', 'recovery_interval'], message: 'must be at least "100ms"' });
+    }
+    const listen = s.daemon.metrics_listen;
+    if (listen !== null && !s.daemon.metrics_allow_remote && !isLoopbackHost(listen.slice(0, listen.lastIndexOf(':')))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['daemon', 'metrics_listen'],
+        message: 'must be a loopback address (127.0.0.1, [::1], localhost) unless daemon.metrics_allow_remote is true',
+      });
     }
     if (s.deacon.very_stale_after < s.deacon.stale_after) {
       ctx.addIssue({
@@ -87,6 +148,13 @@ export const settingsSchema = z
   });
 
 export type Settings = z.output<typeof settingsSchema>;
+export type NotifySettings = Settings['notify'];
+
+/** 127.0.0.0/8, ::1 and localhost: where metrics may be served without metrics_allow_remote. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 export type RuntimeSettings = z.output<typeof runtimeSchema>;
 
 export const SETTINGS_FILE_LABEL = 'settings/config.json';
@@ -96,7 +164,7 @@ export const DEFAULT_SETTINGS_FILE = {
   agent: 'claude',
   agents: {},
   roles: {},
-  daemon: { recovery_interval: '3m', log_max_size: '10MB', log_keep: 5, rig_timeout: '60s' },
+  daemon: { recovery_interval: '3m', log_max_size: '10MB', log_keep: 5, rig_timeout: '60s', metrics_listen: null, metrics_allow_remote: false },
   deacon: { stale_after: '5m', very_stale_after: '20m', grace: '5m', boot_cooldown: '2m' },
   agents_health: { dead_after: '15m', gupp_after: '30m', spawning_grace: '5m', startup_grace: '5s' },
   restart: {
@@ -107,7 +175,13 @@ export const DEFAULT_SETTINGS_FILE = {
     crash_loop_window: '15m',
     stable_after: '30m',
   },
-  notify: { slot_max_age: '1h' },
+  notify: {
+    slot_max_age: '1h',
+    timeout: '10s',
+    rate_limit: { count: 10, per: '1m' },
+    retry: { attempts: 5, initial_backoff: '2s', max_backoff: '5m' },
+    queue_max: 100,
+  },
   lifecycle: { max_age: '6h' },
 } as const;
 

@@ -19,6 +19,7 @@ import { Ticker } from './ticker.js';
 import { writeDaemonState, type DaemonState } from './state.js';
 import { releaseParent, tellParent } from './ipc.js';
 import { runTick, type TickContext } from './tick.js';
+import { createServices } from './services.js';
 
 export interface RunOptions {
   /** Echo log lines to stderr (when a person runs `gt daemon run` in a terminal). */
@@ -138,12 +139,14 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     },
   });
 
+  const services = createServices({ town: townRoot, layout, log, events, settings: () => settings });
   let server: ControlServer;
   try {
     server = await startControlServer({
       path: layout.controlSocket,
       warn: (l) => log.warn(l),
       handlers: {
+        ...services.handlers,
         [PING]: () => ({ pid: process.pid, nonce, town: townRoot, version: gtVersion() }),
         [STATUS]: () => ({
           ...state,
@@ -205,6 +208,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     } catch (e) {
       log.warn(`SIGHUP: kept the previous settings: ${e instanceof ConfigError ? e.line : messageOf(e)}`);
     }
+    services.reload();
   };
 
   const stopped = new Promise<string>((resolve) => {
@@ -225,11 +229,12 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   if (pending.hup) reload();
   if (pending.usr1) log.info('SIGUSR1 received during start-up: tick requested');
   ticker.start();
+  await services.start();
 
   const sig = await stopped;
   log.info(`${sig}: shutting down after the current tick`);
   abort.abort();
-  await ticker.idle();
+  await Promise.all([ticker.idle(), services.stop()]);
   await server.close();
   state.running = false;
   state.stopped_at = new Date().toISOString();

@@ -10,6 +10,9 @@ import { parseIdentity, type AgentRef } from '../session/names.js';
  *   <rig>/witness  <rig>/refinery  <rig>/polecats/<name>  <rig>/crew/<name>
  * Accepted on input as well: `mayor`, `deacon`, `boot` without the slash, a trailing slash on
  * rig forms, and the short `<rig>/<name>` meaning the polecat `<rig>/polecats/<name>`.
+ *
+ * Mail also reaches the person running the town: `overseer` (`human` is accepted for it). It is a
+ * mail address, not an agent: parseAddress (agents) refuses it, parseMailAddress takes both.
  */
 
 export type TownRole = 'mayor' | 'deacon' | 'boot';
@@ -28,10 +31,26 @@ export const ADDRESS_FORMS = [
   '<rig>/polecats/<name>',
   '<rig>/crew/<name>',
   '<rig>/<name> (a polecat)',
+  'overseer (the person)',
 ] as const;
 
 /** Town-level words that can never be rig names in an address (they are directories of the town). */
-const RESERVED_RIGS = new Set(['mayor', 'deacon', 'boot', 'human', 'polecats', 'crew', 'witness', 'refinery']);
+const RESERVED_RIGS = new Set(['mayor', 'deacon', 'boot', 'human', 'overseer', 'polecats', 'crew', 'witness', 'refinery']);
+
+/** The person's mail address: questions from agents, alerts, and mail sent to a human. */
+export const OVERSEER = 'overseer';
+/** Words that name the person on input; `overseer` is the canonical one. */
+const PERSON_WORDS = new Set([OVERSEER, 'human']);
+
+/** The person, as a mail address. Not an agent: no role, rig, session or agent bead. */
+export interface PersonAddress {
+  role: 'overseer';
+  rig?: undefined;
+  name?: undefined;
+  address: typeof OVERSEER;
+}
+
+export type MailAddress = Address | PersonAddress;
 
 function invalid(text: string, why?: string): InvalidInputError {
   return new InvalidInputError(
@@ -79,16 +98,26 @@ export function parseAddress(text: string): Address {
   }
 }
 
-/** The canonical string of an address; throws INVALID_INPUT for an unknown form. */
-export function canonicalAddress(text: string): string {
-  return parseAddress(text).address;
+/** Any mail address: an agent's (parseAddress) or the person's (`overseer`, `human`, with or without a trailing slash). */
+export function parseMailAddress(text: string): MailAddress {
+  const t = text.trim();
+  if (PERSON_WORDS.has(t.endsWith('/') ? t.slice(0, -1) : t)) return { role: 'overseer', address: OVERSEER };
+  return parseAddress(text);
 }
 
-/** Senders outside any agent session. Not an inbox: nobody can mail a human through gt. */
-export const HUMAN_SENDER = 'human';
+export function isPerson(a: MailAddress): a is PersonAddress {
+  return a.role === 'overseer';
+}
 
-/** A `from` value: a canonical address, or `human`. */
+/** The canonical string of a mail address (agent or person); throws INVALID_INPUT for an unknown form. */
+export function canonicalAddress(text: string): string {
+  return parseMailAddress(text).address;
+}
+
+/** Who sends from outside any agent session: the person, `overseer`. */
+export const HUMAN_SENDER = OVERSEER;
+
+/** A `from` value: a canonical mail address (`human` is read as `overseer`). */
 export function canonicalSender(text: string): string {
-  if (text.trim() === HUMAN_SENDER) return HUMAN_SENDER;
   return canonicalAddress(text);
 }

@@ -3,6 +3,7 @@ export { openLedger, withLedger, Ledger, type OpenLedgerOptions } from './ledger
 export type { CreateBeadInput, ListFilter, UpdateBeadInput } from './beads.js';
 export type { AgentBead, AgentInput, HookResult } from './agents.js';
 export type { MailMessage, SendMailInput, InboxOptions } from './mail.js';
+export type { Question, QuestionState, AskInput } from './questions.js';
 export {
   BEAD_TYPES,
   BEAD_STATUSES,
@@ -13,7 +14,7 @@ export {
   type BeadStatus,
   type AgentState,
 } from './schema.js';
-export { parseAddress, canonicalAddress, canonicalSender, ADDRESS_FORMS, HUMAN_SENDER, type Address } from './address.js';
+export { parseAddress, parseMailAddress, isPerson, canonicalAddress, canonicalSender, ADDRESS_FORMS, HUMAN_SENDER, OVERSEER, type Address, type MailAddress, type PersonAddress } from './address.js';
 export { identityFromEnv, agentBeadId, defaultSessionName } from './identity.js';
 export { touchAgent, sessionAgent, touchAgentRecord, writeAgentHeartbeat, type SessionAgent, type TouchResult } from './touch.js';
 export { heartbeatFileSchema, readHeartbeatFile, writeHeartbeatFile, type HeartbeatFile } from './heartbeat.js';

@@ -16,6 +16,7 @@ import {
 } from './agents.js';
 import { claimMail, unreadCounts, deleteMail, getMail, inbox, readMail, sendMail, type InboxOptions, type MailMessage, type SendMailInput } from './mail.js';
 import type { AgentState, Bead } from './schema.js';
+import { answerQuestion, askQuestion, expireQuestion, getQuestion, markQuestionsNotified, openQuestions, type AskInput, type Question } from './questions.js';
 
 export interface OpenLedgerOptions extends OpenDbOptions {
   /** Injected clock for tests; defaults to the wall clock. */
@@ -92,6 +93,25 @@ export class Ledger {
   }
   unreadCounts(): Record<string, number> {
     return unreadCounts(this.store);
+  }
+
+  askQuestion(input: AskInput): Question {
+    return askQuestion(this.store, input);
+  }
+  getQuestion(id: string): Question {
+    return getQuestion(this.store, id);
+  }
+  openQuestions(): Question[] {
+    return openQuestions(this.store);
+  }
+  answerQuestion(id: string, answer: string, by: string): Question {
+    return answerQuestion(this.store, id, answer, by);
+  }
+  expireQuestion(id: string): Question {
+    return expireQuestion(this.store, id);
+  }
+  markQuestionsNotified(ids: readonly string[]): void {
+    markQuestionsNotified(this.store, ids);
   }
 
   close(): void {

@@ -38,14 +38,29 @@ export function touchAgentRecord(ledger: Ledger, agent: SessionAgent): AgentBead
   return agent.agentId ? ledger.touchAgentBead(agent.agentId) : undefined;
 }
 
-/** Phase 2: write `.runtime/heartbeats/<session>.json` atomically. Returns its path, if any. */
-export function writeAgentHeartbeat(layout: TouchLayout, agent: SessionAgent, bead: AgentBead | undefined, now = new Date()): string | undefined {
-  const session = bead?.session ?? agent.sessionEnv ?? defaultSessionName(agent.who, agent.prefix);
+/** The agent's tmux session (its heartbeat file's name), if it can be told. */
+export function agentSession(agent: SessionAgent, bead: AgentBead | undefined): string | undefined {
+  return bead?.session ?? agent.sessionEnv ?? defaultSessionName(agent.who, agent.prefix);
+}
+
+/**
+ * Phase 2: write `.runtime/heartbeats/<session>.json` atomically. Returns its path, if any.
+ * `report` overrides the state and adds keys (e.g. `{state: 'blocked', reason: 'question'}`).
+ */
+export function writeAgentHeartbeat(
+  layout: TouchLayout,
+  agent: SessionAgent,
+  bead: AgentBead | undefined,
+  now = new Date(),
+  report: { state?: string; reason?: string; [key: string]: unknown } = {},
+): string | undefined {
+  const session = agentSession(agent, bead);
   if (!session) return undefined;
   return writeHeartbeatFile(layout, session, {
     timestamp: now.toISOString(),
     state: bead?.agent_state ?? 'working',
     ...(bead?.hook_bead ? { bead: bead.hook_bead } : {}),
+    ...report,
   });
 }
 

@@ -8,7 +8,7 @@ import { MESSAGE_PREFIX } from '../ledger/ids.js';
  * directories and files (design section 3). Compared case-insensitively: on a case-insensitive
  * filesystem "Mayor" is "mayor".
  */
-export const RESERVED_RIG_NAMES = ['mayor', 'settings', 'daemon', 'deacon', '.beads', '.runtime', 'estop'] as const;
+export const RESERVED_RIG_NAMES = ['mayor', 'settings', 'daemon', 'deacon', '.beads', '.runtime', 'estop', 'overseer', 'human'] as const;
 
 /**
  * Prefixes no rig may take: `hq` names the town-level sessions and agent beads, `msg` is the

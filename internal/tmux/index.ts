@@ -48,3 +48,4 @@ export {
   type HookStatus,
 } from './hooks.js';
 export { attachSession } from './attach.js';
+export { tmuxVersion, atLeast, MIN_TMUX_VERSION, type TmuxVersion } from './version.js';

@@ -20,6 +20,7 @@ export function townLayout(root: string) {
     daemonLog: join(daemonDir, 'daemon.log'),
     restartState: join(daemonDir, 'restart_state.json'),
     notifyState: join(daemonDir, 'notify_state.json'),
+    jobsState: join(daemonDir, 'jobs.json'),
     controlSocket: join(daemonDir, 'control.sock'),
     shutdownLock: join(daemonDir, 'shutdown.lock'),
     estop: join(root, 'ESTOP'),

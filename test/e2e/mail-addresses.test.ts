@@ -32,6 +32,9 @@ const FORMS: Array<[string, string]> = [
   ['r1/polecats/toast', 'r1/polecats/toast'],
   ['r1/nux', 'r1/polecats/nux'],
   ['r1/crew/max', 'r1/crew/max'],
+  // The person: mail to a human, read with `gt mail inbox overseer`.
+  ['overseer', 'overseer'],
+  ['human', 'overseer'],
 ];
 
 function oneLineError(r: { code: number; stderr: string }, pattern: RegExp): void {
@@ -49,7 +52,7 @@ for (const [form, canonical] of FORMS) {
     assert.is(sent.code, 0, sent.stderr);
     const msg = JSON.parse(sent.stdout);
     assert.is(msg.to, canonical);
-    assert.is(msg.from, 'human');
+    assert.is(msg.from, 'overseer');
     // The inbox answers to the form as typed and to the canonical form.
     for (const who of [form, canonical]) {
       const inbox = await run(['mail', 'inbox', who, '--json', '--unread']);
@@ -79,7 +82,7 @@ test('human output: inbox table and read view', async () => {
   const id = /sent (\S+) to r1\/witness/.exec(sent.stdout)?.[1];
   assert.ok(id, sent.stdout);
   const inbox = await run(['mail', 'inbox', 'r1/witness']);
-  assert.match(inbox.stdout, /^r1\/witness: 1 message \(1 unread\)\n\*  \S+  \d{4}-\d\d-\d\d \d\d:\d\d  human  status report\n$/);
+  assert.match(inbox.stdout, /^r1\/witness: 1 message \(1 unread\)\n\*  \S+  \d{4}-\d\d-\d\d \d\d:\d\d  overseer  status report\n$/);
   const read = await run(['mail', 'read', id!]);
   assert.match(read.stdout, /subject:  status report\n\nline one\nline two\n/);
 });

@@ -224,7 +224,7 @@ test('mail: send, inbox, read, unread filter, claim, delete', () => {
   l.sendMail({ from: 'mayor', to: 'r1/toast', subject: 'other', body: '' });
   assert.is(m1.to, 'mayor/');
   assert.is(m1.from, 'r1/witness');
-  assert.is(m2.from, 'human');
+  assert.is(m2.from, 'overseer');
   assert.equal(l.inbox('mayor').map((m) => m.id), [m1.id, m2.id]);
   assert.equal(l.inbox('r1/polecats/toast').map((m) => m.subject), ['other']);
   assert.is(l.getMail(m1.id).read, false, 'getMail does not mark read');

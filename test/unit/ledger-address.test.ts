@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { canonicalAddress, canonicalSender, parseAddress } from '../../internal/ledger/address.js';
+import { canonicalAddress, canonicalSender, parseAddress, parseMailAddress } from '../../internal/ledger/address.js';
 import { agentBeadId, defaultSessionName, identityFromEnv } from '../../internal/ledger/identity.js';
 import { GtError } from '../../internal/errors.js';
 
@@ -48,8 +48,17 @@ test('unknown forms are INVALID_INPUT naming the valid forms', () => {
   }
 });
 
-test('senders: addresses or "human"', () => {
-  assert.is(canonicalSender('human'), 'human');
+test('the person: "overseer" (also "human") is a mail address and sender, never an agent', () => {
+  for (const t of ['overseer', 'overseer/', ' human ', 'human']) assert.is(canonicalAddress(t), 'overseer', t);
+  assert.equal(parseMailAddress('overseer'), { role: 'overseer', address: 'overseer' });
+  assert.equal(parseMailAddress('r1/toast').address, 'r1/polecats/toast');
+  assert.throws(() => parseAddress('overseer'), /invalid agent identity|invalid address/);
+  assert.throws(() => canonicalAddress('overseer/witness'), /not a rig/);
+});
+
+test('senders: addresses or the person', () => {
+  assert.is(canonicalSender('human'), 'overseer');
+  assert.is(canonicalSender('overseer'), 'overseer');
   assert.is(canonicalSender('r1/toast'), 'r1/polecats/toast');
   assert.throws(() => canonicalSender('somebody'), /invalid address/);
 });

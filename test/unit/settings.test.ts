@@ -82,4 +82,15 @@ test('custom runtimes validate with defaults for optional parts', () => {
   assert.is(s.roles.polecat?.agent, 'mybot');
 });
 
+
+test('daemon.metrics_listen: off by default, loopback only unless metrics_allow_remote', () => {
+  assert.is(settingsSchema.parse({}).daemon.metrics_listen, null);
+  for (const ok of ['127.0.0.1:9464', 'localhost:1', '[::1]:9464']) assert.is(settingsSchema.parse({ daemon: { metrics_listen: ok } }).daemon.metrics_listen, ok);
+  const bad = settingsSchema.safeParse({ daemon: { metrics_listen: '0.0.0.0:9464' } });
+  assert.not.ok(bad.success);
+  assert.match(JSON.stringify(bad.error!.issues), /loopback/);
+  assert.ok(settingsSchema.safeParse({ daemon: { metrics_listen: '0.0.0.0:9464', metrics_allow_remote: true } }).success);
+  assert.not.ok(settingsSchema.safeParse({ daemon: { metrics_listen: 'nohost' } }).success);
+});
+
 test.run();

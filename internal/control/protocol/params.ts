@@ -12,3 +12,5 @@ export const notifyParamsSchema = z
   .strict();
 
 export const subscribeParamsSchema = z.object({ replay: z.number().int().min(0).max(1000).optional() }).strict().optional();
+
+export const questionParamsSchema = z.object({ id: z.string().regex(/^[a-z][a-z0-9]*-[a-zA-Z0-9_-]{1,120}$/, 'expected a question id') }).strict();

@@ -3,3 +3,5 @@ export * from './status.js';
 export * from './tick.js';
 export * from './notify.js';
 export * from './subscribe.js';
+export * from './question.js';
+export * from './metrics.js';
