@@ -49,11 +49,16 @@ function stripScriptExt(name: string): string {
   return name.replace(/\.(m?js|cjs|ts|mts|py|sh|rb|pl)$/, '');
 }
 
-/** The names a process goes by: comm, basename of argv[0], and for interpreters the script. */
+/**
+ * The names a process goes by: comm, argv[0] (its basename, and its path when absolute), and for
+ * interpreters the script (basename, basename without extension, and path when absolute): a
+ * Node-based CLI is known by its script, never by `node`.
+ */
 export function processNamesOf(p: ProcInfo): string[] {
   const out = [p.comm];
   const argv0 = p.cmdline[0];
   if (argv0) out.push(basename(argv0));
+  if (argv0?.startsWith('/')) out.push(argv0);
   const prog = basename(argv0 ?? p.comm);
   if (INTERPRETERS.has(prog) || INTERPRETERS.has(p.comm)) {
     // The script is the first argument that is not an option (`node --import tsx /x/gt-sim.ts`):
@@ -71,6 +76,7 @@ export function processNamesOf(p: ProcInfo): string[] {
       }
       const b = basename(a);
       out.push(b, stripScriptExt(b));
+      if (a.startsWith('/')) out.push(a);
       break;
     }
   }

@@ -1,88 +1,79 @@
 import { join } from 'node:path';
-import { RUNTIME_PRESETS, type Role } from '../config/roles.js';
+import { RUNTIME_PRESETS, type Role, type RuntimePreset as PresetName } from '../config/roles.js';
 import type { Settings } from '../config/settings.js';
 import { packageRoot } from '../fsx/package-root.js';
 import { InvalidInputError } from '../errors.js';
+import { findCommand, resolveCommand } from './command-path.js';
+import { agentHookScript } from './hooks/events.js';
+import { claude } from './runtimes/claude.js';
+import { codex } from './runtimes/codex.js';
+import { gemini } from './runtimes/gemini.js';
+import { opencode } from './runtimes/opencode.js';
+import { sim } from './runtimes/sim.js';
+import type { PermissionMode, RuntimePreset, StartContext, StartPlan } from './runtimes/types.js';
 
 /**
- * Agent runtimes: what program a role session runs and how liveness recognises it
- * (design section 7). Presets ship with gt; settings/config.json `agents.<name>` adds custom
- * runtimes or overrides a preset of the same name (e.g. to change claude's arguments).
+ * Agent runtimes: what program a role session runs and how liveness recognises it (design
+ * section 7). The presets (one module per CLI under runtimes/) ship with gt; settings/config.json
+ * `agents.<name>` adds custom runtimes or adjusts a preset of the same name.
  */
 
+/** The presets, by name: a table, not a switch. A new CLI is one module and one row here. */
+export const PRESETS: Readonly<Record<PresetName, RuntimePreset>> = { claude, codex, gemini, opencode, sim };
+
 /**
- * Process-name token for "a version number": Claude Code's process renames itself to its
- * version (e.g. `2.1.197`), so its pane's current command is that string. Liveness treats this
- * token in `processNames` as the pattern VERSION_NAME_RE instead of a literal name; use
- * `processNameMatches` rather than comparing strings.
+ * Process-name token for "a version number": Claude Code's process may rename itself to its
+ * version (e.g. `2.1.197`). Liveness treats this token in `processNames` as a pattern.
  */
 export const VERSION_TOKEN = '<version>';
 export const VERSION_NAME_RE = /^\d+\.\d+\.\d+$/;
 
 export interface Runtime {
   name: string;
-  /** Program to exec (looked up on PATH unless absolute). */
+  /** Program to exec: a name looked up on the agent's PATH, or an absolute path. */
   command: string;
+  /** Arguments gt always passes before the preset's own (custom runtimes: all of them). */
   args: string[];
   /**
    * Names that show the agent is running when they are the pane's current command or any
-   * process in its tree (exact comm / argv[0] basename, or VERSION_TOKEN).
+   * process in its tree (comm, argv[0] or script basename, an absolute program or script path,
+   * or VERSION_TOKEN).
    */
   processNames: string[];
   /** Extra env for the session (below gt's own variables). */
   env: Record<string, string>;
-  /** 'preset' for gt's built-ins, 'custom' when settings define (or override) it. */
+  /** 'preset' for gt's built-ins (adjusted or not by settings), 'custom' for a runtime settings define. */
   source: 'preset' | 'custom';
+  /** The preset's behaviour (priming, hooks, trust, updater switches); absent for custom runtimes. */
+  preset?: RuntimePreset;
+  permissions: PermissionMode;
+  /** restart.resume: a restart resumes the last conversation (only where the CLI can). */
+  resume: boolean;
 }
 
 export interface PresetOptions {
-  /** Effective uid; defaults to this process's. Claude refuses its skip-permissions flag as root. */
-  uid?: number;
   /** The node binary the sim runs with (default: this process's). */
   execPath?: string;
   /** The gt package root, for the sim's built entry point. */
   root?: string;
 }
 
-/** The built CLI entry point, which `gt sim` runs from. */
+/** The built CLI entry point, which `gt sim` and agents' hooks run. */
 export function gtMainJs(root: string = packageRoot()): string {
   return join(root, 'dist', 'cmd', 'gt', 'main.js');
 }
 
+function isPresetName(name: string): name is PresetName {
+  return (RUNTIME_PRESETS as readonly string[]).includes(name);
+}
+
 export function presetRuntime(name: string, opts: PresetOptions = {}): Runtime | undefined {
-  const uid = opts.uid ?? process.getuid?.();
-  switch (name) {
-    case 'claude':
-      return {
-        name,
-        command: 'claude',
-        // Claude Code exits with an error when given this flag as root; there it asks instead.
-        args: uid === 0 ? [] : ['--dangerously-skip-permissions'],
-        processNames: ['claude', 'node', VERSION_TOKEN],
-        env: {},
-        source: 'preset',
-      };
-    case 'codex':
-      return { name, command: 'codex', args: ['--dangerously-bypass-approvals-and-sandbox'], processNames: ['codex', 'node'], env: {}, source: 'preset' };
-    case 'gemini':
-      return { name, command: 'gemini', args: ['--yolo'], processNames: ['gemini', 'node'], env: {}, source: 'preset' };
-    case 'opencode':
-      return { name, command: 'opencode', args: [], processNames: ['opencode', 'node', 'bun'], env: {}, source: 'preset' };
-    case 'sim':
-      // The sim sets process.title = 'gt-sim'; on Linux that rewrites both /proc/<pid>/comm
-      // and cmdline (checked on Node 20), so tmux's pane_current_command and the /proc scan see
-      // "gt-sim". Its setsid test child calls itself "gt-sim-child" so it never counts as the agent.
-      return {
-        name,
-        command: opts.execPath ?? process.execPath,
-        args: [gtMainJs(opts.root), 'sim'],
-        processNames: ['gt-sim'],
-        env: {},
-        source: 'preset',
-      };
-    default:
-      return undefined;
-  }
+  if (!isPresetName(name)) return undefined;
+  const preset = PRESETS[name];
+  const base = { name, processNames: [...preset.processNames], env: { ...preset.env }, source: 'preset' as const, preset, permissions: 'bypass' as const, resume: false };
+  // The sim is gt itself: the node running gt and the built entry point, never a PATH lookup.
+  if (name === 'sim') return { ...base, command: opts.execPath ?? process.execPath, args: [gtMainJs(opts.root), 'sim'] };
+  return { ...base, command: preset.command, args: [] };
 }
 
 /** Every runtime name a town can use: presets plus settings `agents`. */
@@ -93,7 +84,20 @@ export function runtimeNames(settings: Pick<Settings, 'agents'>): string[] {
 /** Look up a runtime by name. Unknown names are an InvalidInputError listing the valid ones. */
 export function getRuntime(settings: Pick<Settings, 'agents'>, name: string, opts: PresetOptions = {}): Runtime {
   const custom = Object.prototype.hasOwnProperty.call(settings.agents, name) ? settings.agents[name] : undefined;
-  if (custom) {
+  const preset = presetRuntime(name, opts);
+  if (preset && custom) {
+    return {
+      ...preset,
+      command: custom.command ?? preset.command,
+      args: [...preset.args, ...custom.args],
+      processNames: [...new Set([...preset.processNames, ...custom.process_names, ...(custom.command ? [basename(custom.command)] : [])])],
+      env: { ...preset.env, ...custom.env },
+      permissions: custom.permissions ?? preset.permissions,
+      resume: (custom.restart?.resume ?? false) && preset.preset!.canResume,
+    };
+  }
+  if (preset) return preset;
+  if (custom?.command) {
     return {
       name,
       command: custom.command,
@@ -102,10 +106,10 @@ export function getRuntime(settings: Pick<Settings, 'agents'>, name: string, opt
       processNames: custom.process_names.length ? [...custom.process_names] : [basename(custom.command)],
       env: { ...custom.env },
       source: 'custom',
+      permissions: custom.permissions ?? 'bypass',
+      resume: false,
     };
   }
-  const preset = presetRuntime(name, opts);
-  if (preset) return preset;
   throw new InvalidInputError(
     `unknown agent runtime ${JSON.stringify(name)}`,
     `use one of ${runtimeNames(settings).join(', ')}, or define it under "agents" in settings/config.json`,
@@ -156,9 +160,39 @@ export function resolveRuntime(
   }
 }
 
-/** The argv a session execs for this runtime. */
+/**
+ * The names liveness recognises a runtime's agent by, with the program's own path as found on
+ * `searchPath` (so a Node-based CLI is known by its script's path, not by `node`).
+ */
+export function identityNames(rt: Runtime, searchPath: string): string[] {
+  const found = findCommand(rt.command, searchPath);
+  return found && !rt.processNames.includes(found) ? [...rt.processNames, found] : rt.processNames;
+}
+
+/** The argv a custom runtime execs (a preset's comes from planStart). */
 export function runtimeArgv(rt: Runtime): string[] {
   return [rt.command, ...rt.args];
+}
+
+export interface PlannedStart {
+  /** The program (absolute) and its arguments. */
+  argv: string[];
+  /** The runtime's env and the preset's, for the session (below gt's own variables). */
+  env: Record<string, string>;
+  plan: StartPlan;
+}
+
+/**
+ * Plan one start: the program resolved on the agent's PATH (a missing one is a clear
+ * CommandNotFoundError, not a pane that dies with exit 127), then the preset's arguments, env and
+ * files (hooks, instructions, trust). Custom runtimes run exactly what settings say.
+ */
+export function planStart(rt: Runtime, ctx: Omit<StartContext, 'program' | 'permissions' | 'hook'> & { searchPath: string; root?: string }): PlannedStart {
+  const program = resolveCommand(rt.command, ctx.searchPath, rt.name);
+  const hook = { script: agentHookScript(ctx.root), gt: [process.execPath, gtMainJs(ctx.root)] };
+  if (!rt.preset) return { argv: [program, ...rt.args], env: { ...rt.env }, plan: { args: [], env: {}, files: [], settled: [] } };
+  const plan = rt.preset.plan({ ...ctx, program, permissions: rt.permissions, hook, resumeSession: rt.resume ? ctx.resumeSession : undefined });
+  return { argv: [program, ...rt.args, ...plan.args], env: { ...plan.env, ...rt.env }, plan };
 }
 
 /** Does a process name (comm, or argv[0]'s basename) match one of a runtime's process names? */

@@ -9,7 +9,7 @@ import type { CommandContext } from './spec.js';
 const HELP_ORDER = [
   'install', 'up', 'down', 'status', 'agents', 'attach', 'nudge', 'daemon', 'estop', 'thaw', 'feed', 'dashboard', 'metrics', 'doctor',
   'rig', 'bead', 'sling', 'questions', 'answer', 'mail', 'mq', 'hook', 'done', 'handoff', 'ask', 'prime',
-  'mayor', 'deacon', 'boot', 'witness', 'refinery', 'sim',
+  'mayor', 'deacon', 'boot', 'witness', 'refinery', 'sim', 'modelserver',
 ];
 
 function topHelp(): string {
@@ -135,7 +135,7 @@ async function dispatch(argv: string[]): Promise<number> {
  * `daemon notify`, which tmux's hooks run with whatever env started the server, and `handoff`,
  * which refreshes before it wakes the daemon (after that its session may be gone).
  */
-const NO_TOUCH = new Set(['sim', 'daemon run', 'daemon logs', 'feed', 'daemon notify', 'handoff']);
+const NO_TOUCH = new Set(['sim', 'modelserver', 'daemon run', 'daemon logs', 'feed', 'daemon notify', 'handoff']);
 
 /**
  * Every gt command run inside an agent session is a sign of life: refresh the agent's bead

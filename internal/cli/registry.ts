@@ -47,6 +47,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['hook'], summary: "show the work on this agent's hook", load: () => import('./commands/hook.js') },
   { path: ['done'], summary: 'polecat: close the hooked work and queue its branch for merging', load: () => import('./commands/done.js') },
   { path: ['sim'], summary: 'run the simulated agent (no LLM) in this terminal', load: () => import('./commands/sim.js') },
+  { path: ['modelserver'], summary: 'run the scripted model server (real agent CLIs offline)', load: () => import('./commands/modelserver.js') },
   { path: ['bead', 'create'], summary: 'create a work bead', load: () => import('./commands/bead-create.js') },
   { path: ['bead', 'show'], summary: 'show one bead', load: () => import('./commands/bead-show.js') },
   { path: ['bead', 'list'], summary: 'list beads (filter by rig, status, type, assignee)', load: () => import('./commands/bead-list.js') },

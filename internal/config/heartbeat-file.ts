@@ -16,6 +16,17 @@ export const heartbeatFileSchema = z.looseObject({
   bead: z.string().min(1).optional(),
   pid: z.number().int().positive().optional(),
   child_pid: z.number().int().positive().optional(),
+  /** When the current state began (the CLI hook script and gt commands keep it while the state holds). */
+  since: z.iso.datetime({ offset: true }).optional(),
+  /** The hook event that wrote it (SessionStart, PostToolUse, Stop, ...), when a CLI hook did. */
+  event: z.string().optional(),
+  /** Why `blocked`: permission, question, login, usage-limit, ... */
+  reason: z.string().optional(),
+  /** The runtime whose hook wrote it (claude, codex, ...). */
+  runtime: z.string().optional(),
+  /** The API error that ended the agent's last turn, and the message it showed. */
+  error: z.string().optional(),
+  message: z.string().optional(),
 });
 
 export type HeartbeatFile = z.output<typeof heartbeatFileSchema>;

@@ -1,19 +1,29 @@
 import { z } from 'zod';
 import { durationMs, nameSchema, sizeBytes } from './schema-helpers.js';
 import { readJsonFile } from './load.js';
-import { ROLES } from './roles.js';
+import { ROLES, RUNTIME_PRESETS } from './roles.js';
 
 /**
  * settings/config.json (design section 5b). Every key is optional; the defaults below are the
  * documented ones and are also what `gt install` writes from templates/settings/config.json.
  */
 
+/**
+ * `agents.<name>`: a custom runtime, or adjustments to a preset of the same name (claude, codex,
+ * gemini, opencode, sim). For a preset, `command` replaces the program (keeping the preset's
+ * behaviour: hooks, priming, updater switches), `args` and `process_names` are added to the
+ * preset's, `env` is laid over its env.
+ */
 const runtimeSchema = z
   .object({
-    command: z.string().min(1, 'expected the program to run, e.g. "claude"'),
+    command: z.string().min(1, 'expected the program to run, e.g. "claude"').optional(),
     args: z.array(z.string()).prefault([]),
     process_names: z.array(z.string().min(1)).prefault([]),
     env: z.record(z.string(), z.string()).prefault({}),
+    /** Presets: "bypass" runs the CLI without permission prompts (the default), "ask" lets it ask. */
+    permissions: z.enum(['bypass', 'ask']).optional(),
+    /** Presets that can: a restart resumes the agent's last conversation instead of a fresh, re-primed one. */
+    restart: z.object({ resume: z.boolean().prefault(false) }).strict().optional(),
   })
   .strict();
 
@@ -127,6 +137,11 @@ export const settingsSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    for (const [name, rt] of Object.entries(s.agents)) {
+      if (rt.command === undefined && !(RUNTIME_PRESETS as readonly string[]).includes(name)) {
+        ctx.addIssue({ code: 'custom', path: ['agents', name, 'command'], message: `missing (required for a runtime that is not a preset: ${RUNTIME_PRESETS.join(', ')})` });
+      }
+    }
     if (s.daemon.recovery_interval < 100) {
       ctx.addIssue({ code: 'custom', path: ['daemon', 'recovery_interval'], message: 'must be at least "100ms"' });
     }

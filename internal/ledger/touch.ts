@@ -1,7 +1,7 @@
 import type { TownLayout } from '../town/layout.js';
 import type { Address } from './address.js';
 import { agentBeadId, defaultSessionName, identityFromEnv } from './identity.js';
-import { writeHeartbeatFile } from './heartbeat.js';
+import { readHeartbeatFile, writeHeartbeatFile } from './heartbeat.js';
 import { openLedger, type Ledger } from './ledger.js';
 import { readRigs } from './rigs.js';
 import type { AgentBead } from './agents.js';
@@ -56,12 +56,26 @@ export function writeAgentHeartbeat(
 ): string | undefined {
   const session = agentSession(agent, bead);
   if (!session) return undefined;
+  const state = bead?.agent_state ?? 'working';
   return writeHeartbeatFile(layout, session, {
     timestamp: now.toISOString(),
-    state: bead?.agent_state ?? 'working',
+    state,
+    // The state's start, kept while it holds (the CLI's hook script does the same).
+    since: sinceOf(layout, session, state) ?? now.toISOString(),
     ...(bead?.hook_bead ? { bead: bead.hook_bead } : {}),
     ...report,
   });
+}
+
+/** When the agent's current state began, if its heartbeat file already reports that state. */
+function sinceOf(layout: Pick<TownLayout, 'heartbeatFile'>, session: string, state: string): string | undefined {
+  try {
+    const prev = readHeartbeatFile(layout, session);
+    return prev?.state === state ? (prev.since ?? undefined) : undefined;
+  } catch {
+    // A corrupt or unreadable file starts a new span; it is rewritten whole just after.
+    return undefined;
+  }
 }
 
 export interface TouchResult {

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { explainLiveness, type Liveness } from '../agent/liveness.js';
+import { agentActivity, type Activity } from '../agent/state.js';
+import { readHeartbeatFile } from '../ledger/heartbeat.js';
 import { GtError } from '../errors.js';
 import { withLedger } from '../ledger/index.js';
 import { agentRestart, loadRestartState, type RestartState } from '../daemon/policy/index.js';
 import { snapshot } from '../tmux/index.js';
 import { townLayout } from '../town/layout.js';
 import { loadLaunchContext } from './context.js';
-import { runtimeFor } from './launch.js';
+import { agentProcessNames, runtimeFor } from './launch.js';
 import { parseIdentity, parseSessionName } from './names.js';
 import { agentSpec, prefixesOf, type AgentSpec } from './resolve.js';
 import { supervisedRoleAgents } from './supervised.js';
@@ -22,7 +24,10 @@ export interface AgentRow {
   liveness: Liveness;
   liveness_reason: string;
   pid: number | null;
+  /** The agent bead's state in the ledger (spawning, working, idle, done, dead, ...). */
   state: string | null;
+  /** What the agent is doing now (internal/agent/state.ts): starting, working, idle, blocked: reason, dead; and since when. */
+  activity: Activity;
   hook: string | null;
   updated_at: string | null;
   /** Daemon starts of this agent within restart.crash_loop_window (daemon/restart_state.json). */
@@ -83,13 +88,21 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
     let runtime = '?';
     let names: string[] = [];
     try {
-      const rt = runtimeFor(ctx, spec);
-      runtime = rt.name;
-      names = rt.processNames;
+      runtime = runtimeFor(ctx, spec).name;
+      names = agentProcessNames(ctx, spec);
     } catch (e) {
       if (!(e instanceof GtError)) throw e;
     }
     const lv = explainLiveness(snap, spec.session, names);
+    let heartbeat;
+    try {
+      heartbeat = readHeartbeatFile(layout, spec.session);
+    } catch {
+      // A corrupt heartbeat file is no report; the daemon logs it.
+      heartbeat = undefined;
+    }
+    const created = snap.ok ? snap.sessions.find((x) => x.name === spec.session)?.created : undefined;
+    const activity = agentActivity({ liveness: lv.state, heartbeat, ...(created !== undefined ? { sessionCreated: created * 1000 } : {}) });
     const rs = agentRestart(restartState, spec.identity);
     rows.push({
       identity: spec.identity,
@@ -103,6 +116,7 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
       liveness_reason: lv.reason,
       pid: lv.pid ?? null,
       state: state ?? null,
+      activity,
       hook: hook ?? null,
       updated_at: updated_at ?? null,
       restarts: rs.restarts.filter((t) => now - t < ctx.settings.restart.crash_loop_window).length,

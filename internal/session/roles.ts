@@ -33,6 +33,11 @@ export const roleDefSchema = z
     short_lived: z.boolean().prefault(false),
     /** Extra environment for the role's sessions, below gt's own variables in precedence. */
     env: z.record(z.string().regex(ENV_NAME_RE, 'expected an environment variable name'), z.string()).prefault({}),
+    /**
+     * The prompt an agent CLI is started with: it starts the role's loop (placeholders as in the
+     * instructions). A role without one (crew, a person's workspace) starts at an empty prompt.
+     */
+    first_prompt: z.string().min(1).optional(),
     /** The Markdown file (in the role's folder) `gt prime` fills in and prints. */
     instructions: z.string().regex(/^[\w.-]+\.md$/, 'expected a Markdown file name in the role folder').prefault('instructions.md'),
   })

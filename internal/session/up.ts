@@ -2,7 +2,7 @@ import { explainLiveness, inStartupGrace, type Liveness } from '../agent/livenes
 import { GtError, messageOf } from '../errors.js';
 import { SessionExistsError, killSession, snapshot } from '../tmux/index.js';
 import { loadLaunchContext } from './context.js';
-import { launchAgent, runtimeFor, type LaunchContext } from './launch.js';
+import { describeStartFailure, launchAgent, runtimeFor, type LaunchContext } from './launch.js';
 import type { AgentSpec } from './resolve.js';
 import { supervisedRoleAgents } from './supervised.js';
 
@@ -28,9 +28,7 @@ export async function ensureAgent(ctx: LaunchContext, spec: AgentSpec, liveness:
   try {
     const r = await launchAgent(ctx, spec);
     if (r.died) {
-      const how = r.exitStatus !== undefined ? `exited with status ${r.exitStatus}` : r.signal ? `was killed by signal ${r.signal}` : 'vanished';
-      const last = r.output.trim().split('\n').filter(Boolean).at(-1);
-      return { ...base, status: 'failed', detail: `${runtime.command} ${how}${last ? `: ${last}` : ''}` };
+      return { ...base, status: 'failed', detail: describeStartFailure(r) };
     }
     return { ...base, status };
   } catch (e) {

@@ -36,6 +36,10 @@ export function townLayout(root: string) {
     runtimeDir: join(root, '.runtime'),
     heartbeatsDir: join(root, '.runtime', 'heartbeats'),
     heartbeatFile: (session: string) => join(root, '.runtime', 'heartbeats', `${session}.json`),
+    /** Files gt generates for one agent session (CLI settings, hook config, its conversation id); never in a worktree. */
+    agentStateDir: (session: string) => join(root, '.runtime', 'agents', session),
+    /** `gt` for agents: a shim that runs this gt, first on every agent's PATH. */
+    agentBinDir: join(root, '.runtime', 'bin'),
     rigDir: (rig: string) => join(root, rig),
     rigClone: (rig: string) => join(root, rig, 'mayor', 'rig'),
     refineryWorktree: (rig: string) => join(root, rig, 'refinery', 'rig'),

@@ -5,7 +5,7 @@ import { settingsSchema } from '../../internal/config/settings.js';
 import { GtError } from '../../internal/errors.js';
 import { packageRoot } from '../../internal/fsx/package-root.js';
 import {
-  VERSION_TOKEN,
+  PRESETS,
   getRuntime,
   presetRuntime,
   processNameMatches,
@@ -17,20 +17,28 @@ import {
 
 const settings = (s: unknown = {}) => settingsSchema.parse(s);
 
-test('every preset named in config/roles.ts exists', () => {
+test('every preset named in config/roles.ts exists, in the table', () => {
   for (const name of RUNTIME_PRESETS) {
-    const rt = presetRuntime(name, { uid: 1000 });
+    const rt = presetRuntime(name);
     assert.ok(rt, name);
     assert.is(rt!.name, name);
+    assert.is(rt!.preset, PRESETS[name]);
     assert.ok(rt!.processNames.length > 0, `${name} has process names`);
   }
   assert.is(presetRuntime('nope'), undefined);
 });
 
-test('claude skips permissions except as root', () => {
-  assert.equal(runtimeArgv(presetRuntime('claude', { uid: 1000 })!), ['claude', '--dangerously-skip-permissions']);
-  assert.equal(runtimeArgv(presetRuntime('claude', { uid: 0 })!), ['claude']);
-  assert.ok(presetRuntime('claude')!.processNames.includes(VERSION_TOKEN));
+test('no preset is recognised by a bare interpreter name (node, bun)', () => {
+  for (const name of RUNTIME_PRESETS) {
+    for (const interp of ['node', 'nodejs', 'bun', 'deno', 'python3', 'sh', 'bash']) {
+      assert.not.ok(presetRuntime(name)!.processNames.includes(interp), `${name} must not match every ${interp}`);
+    }
+  }
+});
+
+test('auto-updaters are off in every CLI preset', () => {
+  assert.is(PRESETS.claude.env.DISABLE_AUTOUPDATER, '1');
+  assert.is(PRESETS.opencode.env.OPENCODE_DISABLE_AUTOUPDATE, '1');
 });
 
 test('sim runs the built gt with this node', () => {
@@ -45,7 +53,7 @@ test('sim runs the built gt with this node', () => {
 test('process name matching: literal names and the version token', () => {
   const claude = presetRuntime('claude')!.processNames;
   assert.ok(processNameMatches(claude, 'claude'));
-  assert.ok(processNameMatches(claude, 'node'));
+  assert.not.ok(processNameMatches(claude, 'node'));
   assert.ok(processNameMatches(claude, '2.1.197'));
   assert.not.ok(processNameMatches(claude, '2.1'));
   assert.not.ok(processNameMatches(claude, 'v2.1.197'));
@@ -54,11 +62,12 @@ test('process name matching: literal names and the version token', () => {
   assert.not.ok(processNameMatches(['gt-sim'], 'gt-sim-child'));
 });
 
-test('custom runtimes from settings, overriding presets by name', () => {
+test('custom runtimes from settings; a preset adjusted by name keeps its behaviour', () => {
   const s = settings({
     agents: {
       aider: { command: '/usr/local/bin/aider', args: ['--yes'], env: { AIDER_X: '1' } },
-      claude: { command: 'claude', args: ['--model', 'opus'], process_names: ['claude'] },
+      claude: { command: '/opt/claude/bin/claude', args: ['--model', 'opus'], env: { DISABLE_AUTOUPDATER: '1', X: 'y' }, permissions: 'ask', restart: { resume: true } },
+      codex: { args: ['-m', 'o3'] },
     },
   });
   const aider = getRuntime(s, 'aider');
@@ -66,8 +75,32 @@ test('custom runtimes from settings, overriding presets by name', () => {
   assert.equal(aider.processNames, ['aider'], 'defaults to the command basename');
   assert.equal(aider.env, { AIDER_X: '1' });
   assert.is(aider.source, 'custom');
-  assert.equal(runtimeArgv(getRuntime(s, 'claude')), ['claude', '--model', 'opus']);
+  assert.is(aider.preset, undefined, 'a custom runtime gets no preset behaviour');
+  const c = getRuntime(s, 'claude');
+  assert.is(c.preset, PRESETS.claude);
+  assert.equal(runtimeArgv(c), ['/opt/claude/bin/claude', '--model', 'opus']);
+  assert.equal(c.env, { DISABLE_AUTOUPDATER: '1', X: 'y' });
+  assert.is(c.permissions, 'ask');
+  assert.is(c.resume, true);
+  assert.ok(c.processNames.includes('claude'));
+  const x = getRuntime(s, 'codex');
+  assert.is(x.command, 'codex');
+  assert.equal(x.args, ['-m', 'o3']);
+  assert.is(x.permissions, 'bypass', 'bypass is the presets\' default');
+  assert.is(x.resume, false, 'resume is off by default');
   assert.equal(runtimeNames(s), ['aider', 'claude', 'codex', 'gemini', 'opencode', 'sim']);
+});
+
+test('resume is only offered where the CLI can resume', () => {
+  const s = settings({ agents: { gemini: { restart: { resume: true } }, claude: { restart: { resume: true } } } });
+  assert.is(getRuntime(s, 'gemini').resume, false);
+  assert.is(getRuntime(s, 'claude').resume, true);
+});
+
+test('settings: a runtime that is not a preset needs a command', () => {
+  const r = settingsSchema.safeParse({ agents: { mybot: { args: ['x'] } } });
+  assert.not.ok(r.success);
+  assert.match(JSON.stringify(r.error!.issues), 'required for a runtime that is not a preset');
 });
 
 test('resolution precedence: role > rig > town > claude', () => {

@@ -1,11 +1,12 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
 import { listAgents, type AgentRow } from '../../session/agents.js';
+import { activityText } from '../../agent/state.js';
 import { paint, printJson, table } from '../output.js';
 
 export const spec: CommandSpec = {
   usage: 'gt agents [--town DIR] [--json]',
   description:
-    'Every known agent: the supervised role sessions, any other gt session on the town server, and polecats in the ledger, with identity, role, rig, session, runtime, liveness (alive, zombie, dead, unknown), state and hook from the ledger, and the daemon\'s restart record (restarts in the window, backoff, crash loop, last start error).',
+    'Every known agent: the supervised role sessions, any other gt session on the town server, and polecats in the ledger, with identity, role, rig, session, runtime, liveness (alive, zombie, dead, unknown), activity (starting, working, idle, blocked: reason, dead; and since when, from the CLI\'s own hooks), state and hook from the ledger, and the daemon\'s restart record (restarts in the window, backoff, crash loop, last start error).',
   options: { json: { type: 'boolean', description: 'print the agents as JSON' } },
 };
 
@@ -22,8 +23,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0;
   }
   const now = Date.now();
-  const rows = [['IDENTITY', 'ROLE', 'RIG', 'SESSION', 'RUNTIME', 'LIVENESS', 'STATE', 'RESTARTS', 'HOOK']];
-  for (const a of agents) rows.push([a.identity, a.role, a.rig ?? '-', a.session, a.runtime, a.liveness, a.state ?? '-', restartText(a, now), a.hook ?? '-']);
+  const rows = [['IDENTITY', 'ROLE', 'RIG', 'SESSION', 'RUNTIME', 'LIVENESS', 'ACTIVITY', 'STATE', 'RESTARTS', 'HOOK']];
+  for (const a of agents) rows.push([a.identity, a.role, a.rig ?? '-', a.session, a.runtime, a.liveness, activityText(a.activity, now), a.state ?? '-', restartText(a, now), a.hook ?? '-']);
   const lines = table(rows);
   ctx.out(lines[0]);
   agents.forEach((a, i) => ctx.out(lines[i + 1]!.replace(a.liveness, paint(a.liveness, COLOURS[a.liveness]))));

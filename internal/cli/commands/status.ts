@@ -5,11 +5,12 @@ import { listAgents } from '../../session/agents.js';
 import { townLayout } from '../../town/layout.js';
 import { readRigs } from '../../town/rigs.js';
 import { withLedger } from '../../ledger/index.js';
+import { activityText } from '../../agent/state.js';
 import { printJson, table } from '../output.js';
 
 export const spec: CommandSpec = {
   usage: 'gt status [--town DIR] [--json]',
-  description: 'The town at a glance: the daemon, rigs, agents (liveness, state, hook), open work and unread mail.',
+  description: 'The town at a glance: the daemon, rigs, agents (liveness, activity and since when, hook), open work and unread mail.',
   options: { json: { type: 'boolean', description: 'print everything as one JSON object' } },
 };
 
@@ -35,7 +36,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   ctx.out(`rigs: ${rigRows.length || 'none'}`);
   for (const l of table(rigRows)) ctx.out(`  ${l}`);
   ctx.out(`agents: ${agents.length || 'none'}`);
-  for (const l of table(agents.map((a) => [a.identity, a.session, a.liveness, a.state ?? '-', a.hook ?? '-']))) ctx.out(`  ${l}`);
+  const now = Date.now();
+  for (const l of table(agents.map((a) => [a.identity, a.session, a.liveness, activityText(a.activity, now), a.hook ?? '-']))) ctx.out(`  ${l}`);
   ctx.out(`open work: ${work.length || 'none'}`);
   for (const l of table(work.map((w) => [w.id, w.status, w.assignee ?? '-', w.title]))) ctx.out(`  ${l}`);
   const unread = Object.entries(ledger.unread);

@@ -6,7 +6,7 @@ import { GtError, messageOf } from '../../errors.js';
 import { agentBeadId, withLedger } from '../../ledger/index.js';
 import { parseAddress } from '../../ledger/address.js';
 import { checkWorktree } from '../../rig/worktree.js';
-import { launchAgent } from '../../session/launch.js';
+import { describeStartFailure, launchAgent } from '../../session/launch.js';
 import type { AgentSpec } from '../../session/resolve.js';
 import { SessionExistsError, killSession, nudge, snapshot, type Snapshot } from '../../tmux/index.js';
 import type { TownLayout } from '../../town/layout.js';
@@ -148,8 +148,7 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
       if (a.agent.role === 'polecat') await checkWorktree(join(env.layout.root, a.agent.workdir), signal);
       const r = await launchAgent(observed.launch, a.agent, { healthWindowMs: env.healthWindowMs });
       if (r.died) {
-        const how = r.exitStatus !== undefined ? `exited with status ${r.exitStatus}` : 'died at once';
-        const msg = `${r.runtime.command} ${how}${r.output.trim() ? `: ${r.output.trim().split('\n').at(-1)}` : ''}`;
+        const msg = describeStartFailure(r);
         const at = env.now();
         updateRestart((r) => reportStartFailure(r, a.agent.identity, at, msg));
         env.log.error(`${a.type} ${a.agent.identity} failed: ${msg}`);

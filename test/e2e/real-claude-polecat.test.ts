@@ -1,0 +1,124 @@
+/**
+ * A real Claude Code polecat, offline against the scripted model: slung a bead, it is primed
+ * (its SessionStart hook runs gt prime), runs `gt hook`, writes a file, commits, runs `gt done`,
+ * and the refinery merges the branch onto main. The refinery is the sim: merging is
+ * `gt mq process`, which the sim runs exactly as a real refinery would, and one real CLI per test
+ * keeps the suite's time down. Its hooks keep the heartbeat file; `kill -9` of the real claude
+ * brings it back primed again with its hook kept.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startModelServer, type ModelServer } from '../../internal/modelserver/server.js';
+import { makeTown, readJson, townSocket, waitFor, type TempTown } from '../helpers/town.js';
+import { gitIn, makeSourceRepo } from '../helpers/rig-repo.js';
+import { assertAgentClis, claudeDoneOnce, gtAs, launcherEnv, makeAgentHome, modelEnv, type AgentHome } from '../helpers/real-agents.js';
+
+let town: TempTown;
+let home: AgentHome;
+let server: ModelServer;
+let socket: string;
+let run: ReturnType<typeof gtAs>;
+let bead: string;
+const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+const pane = () => tmux('capture-pane', '-p', '-t', '=sh-furiosa:').stdout;
+
+test.before(async () => {
+  assertAgentClis('claude');
+  home = makeAgentHome();
+  claudeDoneOnce(home);
+  town = await makeTown({ agent: 'sim', settings: { daemon: { recovery_interval: '2s' }, roles: { polecat: { agent: 'claude' } } } });
+  socket = await townSocket(town.root);
+  run = gtAs(launcherEnv(home));
+  makeSourceRepo(join(town.root, '..', 'src'));
+  const add = await run(['rig', 'add', 'shop', join(town.root, '..', 'src'), '--prefix', 'sh', '--town', town.root]);
+  if (add.code !== 0) throw new Error(add.stderr);
+  const created = await run(['bead', 'create', '--rig', 'shop', '--title', 'Add the widget', '--json', '--town', town.root]);
+  bead = JSON.parse(created.stdout).id;
+  server = await startModelServer({
+    script: {
+      agents: [
+        {
+          name: 'polecat',
+          match: 'You are polecat furiosa of rig shop',
+          steps: [
+            { expect: 'Run `gt hook` to see the work on your hook', bash: 'gt hook' },
+            { expect: `${bead}\\s+Add the widget`, write: { path: 'widget.txt', content: 'a widget\n' } },
+            { bash: `git add -A && git -c user.email=furiosa@example.invalid commit -q -m "${bead}: add the widget" && git log --oneline -1` },
+            { say: 'Handing it to the refinery.', bash: 'gt done' },
+            { text: 'Done: the widget is committed and queued for merge.' },
+            // After kill -9: a fresh claude, primed again, finds its hook empty (gt done cleared it).
+            { expect: 'You are polecat furiosa', bash: 'gt hook' },
+            { text: 'Nothing on my hook.' },
+          ],
+        },
+      ],
+    },
+  });
+  town.daemonSettings({ env: { ...modelEnv(server.url), GT_SIM_HEARTBEAT_INTERVAL: '500ms' } });
+});
+
+test.after(async () => {
+  await run(['down', '--town', town.root]).catch(() => undefined);
+  tmux('kill-server');
+  await server?.close();
+  await town.cleanup();
+  rmSync(home.dir, { recursive: true, force: true });
+});
+
+const log = () => server.requests().filter((r) => r.agent === 'polecat');
+
+test('a slung bead: the real Claude polecat is primed, runs gt hook, edits, commits, runs gt done; the refinery merges it', async () => {
+  const up = await run(['daemon', 'start', '--town', town.root]);
+  assert.is(up.code, 0, up.stderr);
+  const s = await run(['sling', bead, 'shop', '--json', '--town', town.root], { timeoutMs: 90_000 });
+  assert.is(s.code, 0, s.stderr + s.stdout);
+  assert.is(JSON.parse(s.stdout).session, 'sh-furiosa');
+
+  const clone = join(town.root, 'shop', 'mayor', 'rig');
+  await waitFor(
+    'widget.txt merged onto main',
+    () => gitIn(clone, ['ls-tree', '-r', '--name-only', 'main']).split('\n').includes('widget.txt'),
+    120_000,
+    500,
+  ).catch((e) => {
+    throw new Error(`${e}\nrequests: ${JSON.stringify(log(), null, 1)}\npane:\n${pane()}`);
+  });
+  const steps = log().filter((r) => r.step !== undefined);
+  assert.equal(
+    steps.slice(0, 5).map((r) => r.answer),
+    ['tool:Bash', 'tool:Write', 'tool:Bash', 'tool:Bash', 'text'],
+    JSON.stringify(log(), null, 1),
+  );
+  assert.ok(steps.every((r) => !r.error), JSON.stringify(steps, null, 1));
+  // gt hook's output reached the model as the tool result of step 0.
+  assert.match(steps[1]!.tool_results!.join('\n'), bead);
+  const shown = JSON.parse((await run(['bead', 'show', bead, '--json', '--town', town.root])).stdout);
+  assert.is(shown.status, 'closed');
+  const msg = gitIn(clone, ['log', '-1', '--format=%s', 'main']);
+  assert.ok(gitIn(clone, ['log', '--format=%s', 'main']).includes(`${bead}: add the widget`), msg);
+  // The instructions file gt gave no CLI here (Claude is primed by its hook) and nothing of gt's reached main.
+  const onMain = gitIn(clone, ['ls-tree', '-r', '--name-only', 'main']).split('\n');
+  assert.equal(onMain.sort(), ['README.md', 'widget.txt']);
+});
+
+test('the hooks keep the heartbeat file: idle after the turn, written by the Stop hook', async () => {
+  const hbFile = join(town.root, '.runtime', 'heartbeats', 'sh-furiosa.json');
+  const hb = await waitFor('a Stop event in the heartbeat file', () => {
+    const h = readJson(hbFile);
+    return h.event === 'Stop' ? h : undefined;
+  }, 30_000, 100);
+  assert.is(hb.state, 'idle');
+  assert.is(hb.runtime, 'claude');
+  const agents = JSON.parse((await run(['agents', '--json', '--town', town.root])).stdout) as Array<{ identity: string; activity: { state: string; since: string | null } }>;
+  const me = agents.find((a) => a.identity === 'shop/polecats/furiosa')!;
+  assert.is(me.activity.state, 'idle');
+  assert.ok(me.activity.since, 'since when');
+  // Claude's conversation id was recorded by SessionStart (for restart.resume).
+  assert.match(readFileSync(join(town.root, '.runtime', 'agents', 'sh-furiosa', 'session-id'), 'utf8'), /^[0-9a-f-]{36}\n$/);
+  assert.ok(existsSync(join(town.root, '.runtime', 'agents', 'sh-furiosa', 'claude-settings.json')));
+});
+
+test.run();
