@@ -224,6 +224,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
       sendJson(res, 400, errorBody(400, message));
       return;
     }
+    // A held request is logged when it arrives (the turn is "working" from then on), and again when answered.
+    if (step.hold !== undefined) record({ ...entry, answer: `held:${step.hold}` });
     if (step.hold !== undefined && !(await holds.wait(step.hold, step.hold_timeout ?? DEFAULT_HOLD_TIMEOUT_MS, signal)) && signal.aborted) {
       record({ ...entry, answer: 'client-gone', error: `the client closed the connection during hold ${step.hold}` });
       return;

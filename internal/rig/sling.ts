@@ -5,7 +5,7 @@ import { lockExclusive } from '../fsx/flock.js';
 import { withLedger, agentBeadId } from '../ledger/index.js';
 import { parseAddress } from '../ledger/address.js';
 import { loadLaunchContext } from '../session/context.js';
-import { launchAgent } from '../session/launch.js';
+import { describeStartFailure, launchAgent } from '../session/launch.js';
 import { agentSpec } from '../session/resolve.js';
 import { townLayout } from '../town/layout.js';
 import { requireRig } from '../town/rigs.js';
@@ -84,7 +84,7 @@ export async function sling(town: string, beadId: string, rig: string, opts: { h
   let error: string | undefined;
   try {
     const r = await launchAgent(ctx, spec, opts);
-    if (r.died) error = `${r.runtime.command} exited${r.exitStatus !== undefined ? ` with status ${r.exitStatus}` : ''}: ${r.output.trim().split('\n').at(-1) ?? ''}`;
+    if (r.died) error = describeStartFailure(r);
   } catch (e) {
     error = e instanceof GtError ? e.line : messageOf(e);
   }

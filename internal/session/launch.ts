@@ -122,7 +122,8 @@ export async function launchAgent(ctx: LaunchContext, spec: AgentSpec, opts: { h
   });
   const env = roleEnv({ ...envOpts, extra: [base, ctx.daemonSettings.env, planned.env] });
   const command = startupCommand(env, planned.argv);
-  const result = await createSession(ctx.tmux, { name: spec.session, cwd, command, healthWindowMs: opts.healthWindowMs });
+  const healthWindowMs = opts.healthWindowMs ?? runtime.preset?.startupWindowMs;
+  const result = await createSession(ctx.tmux, { name: spec.session, cwd, command, ...(healthWindowMs !== undefined ? { healthWindowMs } : {}) });
   if (!result.died) await applyTheme(ctx.tmux, spec.session, { rig: spec.rig, role: spec.role, label: spec.identity });
   return { ...result, runtime, command, planned };
 }

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startModelServer, type ModelServer } from '../../internal/modelserver/server.js';
-import { makeTown, readJson, townSocket, waitFor, type TempTown } from '../helpers/town.js';
+import { gtSync, makeTown, readJson, townSocket, waitFor, type TempTown } from '../helpers/town.js';
 import { gitIn, makeSourceRepo } from '../helpers/rig-repo.js';
 import { assertAgentClis, claudeDoneOnce, gtAs, launcherEnv, makeAgentHome, modelEnv, type AgentHome } from '../helpers/real-agents.js';
 
@@ -22,6 +22,7 @@ let server: ModelServer;
 let socket: string;
 let run: ReturnType<typeof gtAs>;
 let bead: string;
+let bead2: string;
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const pane = () => tmux('capture-pane', '-p', '-t', '=sh-furiosa:').stdout;
 
@@ -37,6 +38,7 @@ test.before(async () => {
   if (add.code !== 0) throw new Error(add.stderr);
   const created = await run(['bead', 'create', '--rig', 'shop', '--title', 'Add the widget', '--json', '--town', town.root]);
   bead = JSON.parse(created.stdout).id;
+  bead2 = JSON.parse((await run(['bead', 'create', '--rig', 'shop', '--title', 'Polish the widget', '--json', '--town', town.root])).stdout).id;
   server = await startModelServer({
     script: {
       agents: [
@@ -49,9 +51,18 @@ test.before(async () => {
             { bash: `git add -A && git -c user.email=furiosa@example.invalid commit -q -m "${bead}: add the widget" && git log --oneline -1` },
             { say: 'Handing it to the refinery.', bash: 'gt done' },
             { text: 'Done: the widget is committed and queued for merge.' },
-            // After kill -9: a fresh claude, primed again, finds its hook empty (gt done cleared it).
-            { expect: 'You are polecat furiosa', bash: 'gt hook' },
-            { text: 'Nothing on my hook.' },
+          ],
+        },
+        {
+          name: 'nux',
+          match: 'You are polecat nux of rig shop',
+          steps: [
+            { expect: 'You are polecat nux', bash: 'gt hook' },
+            // The turn is held here: the agent is "working" until the test kills it.
+            { hold: 'nux-first', text: 'never sent: the agent is killed first' },
+            // The restarted claude: primed again by its SessionStart hook, and its hook still holds the bead.
+            { expect: 'You are polecat nux', bash: 'gt hook' },
+            { expect: 'Polish the widget', hold: 'nux-second', text: 'Still polishing; more later.' },
           ],
         },
       ],
@@ -119,6 +130,46 @@ test('the hooks keep the heartbeat file: idle after the turn, written by the Sto
   // Claude's conversation id was recorded by SessionStart (for restart.resume).
   assert.match(readFileSync(join(town.root, '.runtime', 'agents', 'sh-furiosa', 'session-id'), 'utf8'), /^[0-9a-f-]{36}\n$/);
   assert.ok(existsSync(join(town.root, '.runtime', 'agents', 'sh-furiosa', 'claude-settings.json')));
+});
+
+type AgentJson = { identity: string; pid: number | null; restarts: number; activity: { state: string; event?: string; since: string | null } };
+const agent = async (id: string): Promise<AgentJson | undefined> =>
+  (JSON.parse((await run(['agents', '--json', '--town', town.root])).stdout) as AgentJson[]).find((a) => a.identity === id);
+
+test('working while the script holds a turn; kill -9 of the real claude: back, primed again, hook kept; idle after the turn', async () => {
+  const s = await run(['sling', bead2, 'shop', '--json', '--town', town.root], { timeoutMs: 90_000 });
+  assert.is(s.code, 0, s.stderr + s.stdout);
+  assert.is(JSON.parse(s.stdout).polecat, 'nux');
+  const held = await waitFor('nux working inside its held turn', async () => {
+    const a = await agent('shop/polecats/nux');
+    return a?.activity.state === 'working' && server.requests().some((r) => r.agent === 'nux' && r.step === 1) ? a : undefined;
+  }, 90_000, 250).catch((e) => {
+    throw new Error(`${e}\n${JSON.stringify(server.requests().filter((r) => r.agent === 'nux'), null, 1)}\npane:\n${tmux('capture-pane', '-p', '-t', '=sh-nux:').stdout}\nagents: ${JSON.stringify(JSON.parse(gtSync(['agents', '--json', '--town', town.root]).stdout), null, 1)}`);
+  });
+  assert.is(held.activity.event, 'PostToolUse', 'the gt hook tool call reported progress');
+  assert.ok(held.pid, 'the claude process');
+
+  process.kill(held.pid!, 'SIGKILL');
+  const back = await waitFor('the restarted claude working in its second held turn', async () => {
+    const a = await agent('shop/polecats/nux');
+    return a?.activity.state === 'working' && a.pid !== held.pid && server.requests().some((r) => r.agent === 'nux' && r.step === 3) ? a : undefined;
+  }, 120_000, 250).catch((e) => {
+    throw new Error(`${e}\n${JSON.stringify(server.requests().filter((r) => r.agent === 'nux'), null, 1)}\npane:\n${tmux('capture-pane', '-p', '-t', '=sh-nux:').stdout}`);
+  });
+  assert.ok(back.restarts >= 1, JSON.stringify(back));
+  const nux = server.requests().filter((r) => r.agent === 'nux' && r.step !== undefined);
+  assert.ok(nux.every((r) => r.answer !== 'expect-failed'), JSON.stringify(nux, null, 1));
+  // The second gt hook (after the restart) still showed the bead: the hook was kept.
+  assert.match(nux.find((r) => r.step === 3)!.tool_results!.join('\n'), bead2);
+
+  server.release('nux-second');
+  const idle = await waitFor('nux idle after its turn', async () => {
+    const a = await agent('shop/polecats/nux');
+    return a?.activity.state === 'idle' ? a : undefined;
+  }, 60_000, 100);
+  assert.is(idle.activity.event, 'Stop');
+  const hook = JSON.parse((await run(['bead', 'show', bead2, '--json', '--town', town.root])).stdout);
+  assert.is(hook.status, 'hooked', 'the bead is still on the hook (no gt done in this script)');
 });
 
 test.run();

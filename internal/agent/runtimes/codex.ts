@@ -19,6 +19,8 @@ const tomlString = (s: string): string => JSON.stringify(s);
  *   killing one agent's tree then took the others down. With --no-daemon the app-server runs
  *   inside the agent's own process tree and goes with it.
  * - Trust: `projects={"<dir>"={trust_level="trusted"}}` for the agent's directory (gt's).
+ * - `allow_login_shell=false`: a login shell's /etc/profile resets PATH, and the agent's `gt`
+ *   (gt's shim, first on the PATH gt starts it with) would not be found.
  * - Hooks: SessionStart, UserPromptSubmit, PostToolUse, Stop and PermissionRequest run
  *   agent-hook.sh; the notify program too (turn complete of the agent's own thread). Codex runs
  *   a hook only once a person trusted it, except with `--dangerously-bypass-hook-trust`, which gt
@@ -35,6 +37,7 @@ export const codex: RuntimePreset = {
   command: 'codex',
   processNames: ['codex'],
   env: {},
+  startupWindowMs: 3000,
   canResume: true,
   plan(ctx: StartContext): StartPlan {
     const files: string[] = [];
@@ -49,6 +52,9 @@ export const codex: RuntimePreset = {
 
     const config: string[] = [
       'check_for_update_on_startup=false',
+      // Its commands run in the environment gt started it with (gt's `gt` first on PATH, GT_*),
+      // not a login shell whose /etc/profile would reset PATH.
+      'allow_login_shell=false',
       `projects={${tomlString(ctx.cwd)}={trust_level="trusted"}}`,
       `notify=[${hookArgv(ctx, 'codex', CODEX_NOTIFY_EVENT).map(tomlString).join(',')}]`,
       ...Object.keys(CODEX_HOOK_EVENTS).map((event) => `hooks.${event}=[{hooks=[{type="command",command=${tomlString(hookCommand(ctx, 'codex', event))}}]}]`),

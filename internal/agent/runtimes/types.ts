@@ -61,6 +61,12 @@ export interface RuntimePreset {
   processNames: readonly string[];
   /** Environment every start gets: auto-updaters off and the like. */
   env: Readonly<Record<string, string>>;
+  /**
+   * How long a start must survive to count as started (ms; default the tmux layer's 1.5 s). A CLI
+   * that checks its service at start (Claude Code without onboarding: ~2 s) and exits when it
+   * cannot reach it gets a window long enough to report that as a start failure with its output.
+   */
+  startupWindowMs?: number;
   /** Can this CLI resume a conversation by id (restart.resume)? */
   canResume: boolean;
   /** Plan one start: arguments, environment, files written (settings, hooks, instructions, trust). */
