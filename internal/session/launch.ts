@@ -122,10 +122,26 @@ export async function launchAgent(ctx: LaunchContext, spec: AgentSpec, opts: { h
   });
   const env = roleEnv({ ...envOpts, extra: [base, ctx.daemonSettings.env, planned.env] });
   const command = startupCommand(env, planned.argv);
-  const healthWindowMs = opts.healthWindowMs ?? runtime.preset?.startupWindowMs;
-  const result = await createSession(ctx.tmux, { name: spec.session, cwd, command, ...(healthWindowMs !== undefined ? { healthWindowMs } : {}) });
+  const startedAt = Date.now();
+  const result = await createSession(ctx.tmux, {
+    name: spec.session,
+    cwd,
+    command,
+    healthWindowMs: opts.healthWindowMs,
+    ...(runtime.preset?.reportsReady ? { readyWhen: () => reportedSince(layout.heartbeatFile(spec.session), startedAt) } : {}),
+  });
   if (!result.died) await applyTheme(ctx.tmux, spec.session, { rig: spec.rig, role: spec.role, label: spec.identity });
   return { ...result, runtime, command, planned };
+}
+
+/** Has the agent reported (its heartbeat file written) since `t`? Its CLI's hooks are running: it is up. */
+function reportedSince(file: string, t: number): boolean {
+  try {
+    const hb = JSON.parse(readFileSync(file, 'utf8')) as { timestamp?: unknown };
+    return typeof hb.timestamp === 'string' && Date.parse(hb.timestamp) >= t - 1;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -33,6 +33,14 @@ export interface CreateSessionOptions {
   command: readonly string[] | string;
   /** How long the command must survive to count as started. */
   healthWindowMs?: number;
+  /**
+   * A program that reports when it is up (an agent CLI's SessionStart hook): after the health
+   * window, keep watching until this says yes or `readyTimeoutMs` has passed, so a program that
+   * exits during a slow start (a CLI checking its service) is still a start failure with its output.
+   */
+  readyWhen?: () => boolean;
+  /** Longest wait for `readyWhen`, from the start (default 20 s). */
+  readyTimeoutMs?: number;
   /** How often to look during the health window. */
   pollMs?: number;
   width?: number;
@@ -122,11 +130,13 @@ export async function createSession(tmux: Tmux, opts: CreateSessionOptions): Pro
     await tmux.run(['kill-session', '-t', sessionTarget(name)], { allowFailure: true });
     throw e;
   }
-  return watchHealth(tmux, name, paneId, opts.healthWindowMs ?? DEFAULT_HEALTH_WINDOW_MS, opts.pollMs ?? 100);
+  const windowMs = opts.healthWindowMs ?? DEFAULT_HEALTH_WINDOW_MS;
+  const ready = opts.readyWhen ? { when: opts.readyWhen, until: Date.now() + Math.max(windowMs, opts.readyTimeoutMs ?? 20_000) } : undefined;
+  return watchHealth(tmux, name, paneId, windowMs, opts.pollMs ?? 100, ready);
 }
 
-async function watchHealth(tmux: Tmux, name: string, paneId: string, windowMs: number, pollMs: number): Promise<CreateSessionResult> {
-  const deadline = Date.now() + windowMs;
+async function watchHealth(tmux: Tmux, name: string, paneId: string, windowMs: number, pollMs: number, ready?: { when: () => boolean; until: number }): Promise<CreateSessionResult> {
+  let deadline = Date.now() + windowMs;
   const look = async (): Promise<PaneInfo | 'gone' | undefined> => {
     const snap = await snapshot(tmux);
     if (!snap.ok) return undefined; // transient: look again
@@ -138,7 +148,10 @@ async function watchHealth(tmux: Tmux, name: string, paneId: string, windowMs: n
     const p = await look();
     if (p === 'gone') return died(tmux, name, paneId, p);
     if (p && p.dead) return died(tmux, name, paneId, await settledDeadPane(tmux, p, look));
-    if (Date.now() >= deadline) break;
+    if (Date.now() >= deadline) {
+      if (!ready || ready.when() || Date.now() >= ready.until) break;
+      deadline = Math.min(Date.now() + pollMs, ready.until);
+    }
     await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
   }
   // Survived the window. Switch remain-on-exit off so a later death closes the pane (and fires

@@ -28,7 +28,7 @@ export const claude: RuntimePreset = {
   command: 'claude',
   processNames: ['claude', '<version>'],
   env: { DISABLE_AUTOUPDATER: '1' },
-  startupWindowMs: 5000,
+  reportsReady: true,
   canResume: true,
   plan(ctx: StartContext): StartPlan {
     const hooks: Record<string, unknown[]> = {};

@@ -37,7 +37,7 @@ export const codex: RuntimePreset = {
   command: 'codex',
   processNames: ['codex'],
   env: {},
-  startupWindowMs: 3000,
+  reportsReady: true,
   canResume: true,
   plan(ctx: StartContext): StartPlan {
     const files: string[] = [];

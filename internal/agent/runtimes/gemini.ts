@@ -36,7 +36,7 @@ export const gemini: RuntimePreset = {
   command: 'gemini',
   processNames: ['gemini'],
   env: {},
-  startupWindowMs: 3000,
+  reportsReady: false,
   canResume: false,
   plan(ctx: StartContext): StartPlan {
     mkdirSync(ctx.stateDir, { recursive: true });

@@ -16,7 +16,7 @@ export const opencode: RuntimePreset = {
   command: 'opencode',
   processNames: ['opencode'],
   env: { OPENCODE_DISABLE_AUTOUPDATE: '1' },
-  startupWindowMs: 3000,
+  reportsReady: false,
   canResume: false,
   plan(ctx: StartContext): StartPlan {
     const primed = writePrimingFile(ctx.cwd, 'AGENTS.md', ctx.instructions);

@@ -13,6 +13,7 @@ export const sim: RuntimePreset = {
   command: 'node',
   processNames: ['gt-sim'],
   env: {},
+  reportsReady: false,
   canResume: false,
   plan(): StartPlan {
     return { args: [], env: {}, files: [], settled: [] };

@@ -62,11 +62,12 @@ export interface RuntimePreset {
   /** Environment every start gets: auto-updaters off and the like. */
   env: Readonly<Record<string, string>>;
   /**
-   * How long a start must survive to count as started (ms; default the tmux layer's 1.5 s). A CLI
-   * that checks its service at start (Claude Code without onboarding: ~2 s) and exits when it
-   * cannot reach it gets a window long enough to report that as a start failure with its output.
+   * Its hooks report when it is up (SessionStart): a start counts as done at that report, or when
+   * the CLI dies first (a start failure, with its output), not after a fixed short window. A CLI
+   * that checks its service at start (Claude Code without onboarding, ~2 s or more under load)
+   * and exits when it cannot reach it is then reported as a failed start with the reason.
    */
-  startupWindowMs?: number;
+  reportsReady: boolean;
   /** Can this CLI resume a conversation by id (restart.resume)? */
   canResume: boolean;
   /** Plan one start: arguments, environment, files written (settings, hooks, instructions, trust). */
