@@ -98,31 +98,34 @@ const agentSchema = z
   })
   .strict();
 
-type ScriptAgentOut = z.output<typeof agentSchema>;
-
-export const scriptSchema = z
-  .union([
-    z.object({ agents: z.array(agentSchema).min(1).max(100) }).strict(),
-    z.object({ steps: z.array(stepSchema).max(10_000), then: z.enum(['idle', 'error']).optional() }).strict(),
-  ])
-  .transform((s): ScriptAgentOut[] => ('agents' in s ? s.agents : [{ name: 'default', steps: s.steps, then: s.then ?? 'idle' }]))
-  .superRefine((agents, ctx) => {
+const multiSchema = z
+  .object({ agents: z.array(agentSchema).min(1).max(100) })
+  .strict()
+  .superRefine((s, ctx) => {
     const seen = new Set<string>();
-    for (const [i, a] of agents.entries()) {
+    for (const [i, a] of s.agents.entries()) {
       if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'name'], message: `agent name ${JSON.stringify(a.name)} is used twice` });
       seen.add(a.name);
     }
   });
 
+const singleSchema = z.object({ steps: z.array(stepSchema).max(10_000), then: z.enum(['idle', 'error']).optional() }).strict();
+
 export type ScriptStep = z.output<typeof stepSchema>;
 export type ScriptAgent = z.output<typeof agentSchema>;
-export type Script = z.output<typeof scriptSchema>;
+/** A validated script: its agents in routing order (a one-agent script's agent is "default"). */
+export type Script = ScriptAgent[];
 /** What a script may be given as, before validation (tests write these inline). */
-export type ScriptInput = z.input<typeof scriptSchema>;
+export type ScriptInput = z.input<typeof multiSchema> | z.input<typeof singleSchema>;
 
-/** Validate a script given as a value. Throws ConfigError naming the field. */
+/**
+ * Validate a script given as a value. Throws ConfigError naming the field. The two forms are
+ * told apart by their keys (not a union), so a mistake is reported at its own path.
+ */
 export function parseScript(value: unknown, label = 'model-server script'): Script {
-  return parseWith(scriptSchema, value, label);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'agents' in value) return parseWith(multiSchema, value, label).agents;
+  const s = parseWith(singleSchema, value, label);
+  return [{ name: 'default', steps: s.steps, then: s.then ?? 'idle' }];
 }
 
 /** Read and validate a script file (a regular JSON file of at most 1 MiB). */
