@@ -2,7 +2,7 @@
  * A model request as the scripted server needs to see it, whichever API it came through: the
  * text to match scripts against, the tool results the agent sent back, the tools it offers.
  */
-export type ModelApi = 'anthropic-messages' | 'openai-responses';
+export type ModelApi = 'anthropic-messages' | 'openai-responses' | 'gemini-generate-content';
 
 export interface ModelRequest {
   api: ModelApi;
@@ -113,7 +113,9 @@ export function parseResponsesRequest(body: Json): ModelRequest {
 export function sampleForSchema(schema: unknown, depth = 0): unknown {
   if (!isObj(schema) || depth > 6) return 'scripted';
   if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[0];
-  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  const raw = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  // JSON Schema spells types in lower case, the Gemini API's OpenAPI subset in upper case.
+  const type = typeof raw === 'string' ? raw.toLowerCase() : raw;
   switch (type) {
     case 'object': {
       const props = isObj(schema.properties) ? schema.properties : {};
@@ -125,7 +127,8 @@ export function sampleForSchema(schema: unknown, depth = 0): unknown {
       return [];
     case 'number':
     case 'integer':
-      return 0;
+      // The smallest allowed value, else 1 (a score or a count that must be positive still fits).
+      return typeof schema.minimum === 'number' ? schema.minimum : 1;
     case 'boolean':
       return false;
     case 'null':

@@ -5,13 +5,33 @@ import { messageOf } from '../errors.js';
 import { sendJson, type Answer } from './answer.js';
 import { anthropicErrorBody, startAnthropicStream, writeAnthropicAnswer, writeAnthropicTokenCount } from './anthropic-messages.js';
 import { responsesErrorBody, startResponsesStream, writeResponsesAnswer } from './openai-responses.js';
+import { geminiErrorBody, parseGeminiRequest, startGeminiStream, writeGeminiAnswer, writeGeminiTokenCount } from './gemini-generate-content.js';
 import { parseAnthropicRequest, parseResponsesRequest, sampleForSchema, type ModelRequest } from './request.js';
 import { parseScript, unrollSteps, type Script, type ScriptInput, type ScriptStep } from './script.js';
 import { cwdFromText, ScriptToolError, stepToolCall } from './tools.js';
 
+/** One wire API: how its requests read and its answers, errors and broken streams are written. */
+interface Protocol {
+  api: ModelRequest['api'];
+  parse(body: Record<string, unknown>): ModelRequest;
+  write(res: ServerResponse, req: ModelRequest, answer: Answer): void;
+  errorBody(status: number, message: string, type?: string): unknown;
+  startStream(res: ServerResponse, req: ModelRequest): void;
+}
+
+const ANTHROPIC: Protocol = { api: 'anthropic-messages', parse: parseAnthropicRequest, write: writeAnthropicAnswer, errorBody: anthropicErrorBody, startStream: startAnthropicStream };
+const RESPONSES: Protocol = { api: 'openai-responses', parse: parseResponsesRequest, write: writeResponsesAnswer, errorBody: responsesErrorBody, startStream: startResponsesStream };
+const gemini = (model: string, stream: boolean): Protocol => ({
+  api: 'gemini-generate-content',
+  parse: (b) => parseGeminiRequest(b, model, stream),
+  write: writeGeminiAnswer,
+  errorBody: geminiErrorBody,
+  startStream: startGeminiStream,
+});
+
 /**
- * The scripted model server: a loopback HTTP server that answers the Anthropic Messages API and
- * the OpenAI Responses API from a script, so the real agent CLIs run whole turns with no model.
+ * The scripted model server: a loopback HTTP server that answers the Anthropic Messages API,
+ * the OpenAI Responses API and the Gemini API from a script, so the real agent CLIs run whole turns with no model.
  * Every request is logged (in memory, bounded, and to a JSONL file when asked).
  *
  * Routing: a request under `/a/<agent>/...` goes to that agent's steps; any other request goes to
@@ -174,7 +194,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     return agents.find((a) => !a.match || a.match.test(req.text)) ?? 'no agent in the script matches this request';
   };
 
-  const handleModel = async (api: ModelRequest['api'], prefix: string | undefined, httpReq: IncomingMessage, res: ServerResponse, path: string, signal: AbortSignal): Promise<void> => {
+  const handleModel = async (proto: Protocol, prefix: string | undefined, httpReq: IncomingMessage, res: ServerResponse, path: string, signal: AbortSignal): Promise<void> => {
+    const api = proto.api;
     let body: Record<string, unknown>;
     try {
       const parsed = JSON.parse(await readBody(httpReq)) as unknown;
@@ -184,13 +205,13 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
       const status = (e as { status?: number }).status ?? 400;
       const message = `bad request body: ${messageOf(e)}`;
       record({ method: 'POST', path, api, answer: `error:${status}`, status, error: message });
-      if (!res.headersSent && !res.destroyed) sendJson(res, status, api === 'anthropic-messages' ? anthropicErrorBody(status, message) : responsesErrorBody(status, message));
+      if (!res.headersSent && !res.destroyed) sendJson(res, status, proto.errorBody(status, message));
       return;
     }
-    const req = api === 'anthropic-messages' ? parseAnthropicRequest(body) : parseResponsesRequest(body);
+    const req = proto.parse(body);
     const base = { method: 'POST', path, api, model: req.model, prompt: short(req.lastUser, 300), ...(req.toolResults.length ? { tool_results: req.toolResults.map((t) => short(t, 2000)) } : {}) };
-    const errorBody = (status: number, message: string, type?: string) => (api === 'anthropic-messages' ? anthropicErrorBody(status, message, type) : responsesErrorBody(status, message, type));
-    const answer = (a: Answer) => (api === 'anthropic-messages' ? writeAnthropicAnswer(res, req, a) : writeResponsesAnswer(res, req, a));
+    const errorBody = proto.errorBody;
+    const answer = (a: Answer) => proto.write(res, req, a);
 
     const agent = pickAgent(prefix, req);
     if (req.side) {
@@ -241,8 +262,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     }
     if (step.drop === 'mid-stream') {
       record({ ...entry, answer: 'drop:mid-stream', status: 200 });
-      if (api === 'anthropic-messages') startAnthropicStream(res, req);
-      else startResponsesStream(res, req);
+      proto.startStream(res, req);
       setTimeout(() => res.socket?.destroy(), 50);
       return;
     }
@@ -286,7 +306,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     };
     switch (route) {
       case 'POST /v1/messages':
-        handleModel('anthropic-messages', prefix, httpReq, res, url.pathname, ac.signal).catch(fail);
+        handleModel(ANTHROPIC, prefix, httpReq, res, url.pathname, ac.signal).catch(fail);
         return;
       case 'POST /v1/messages/count_tokens':
         readBody(httpReq)
@@ -295,7 +315,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
         return;
       case 'POST /v1/responses':
       case 'POST /responses':
-        handleModel('openai-responses', prefix, httpReq, res, url.pathname, ac.signal).catch(fail);
+        handleModel(RESPONSES, prefix, httpReq, res, url.pathname, ac.signal).catch(fail);
         return;
       case 'GET /v1/models':
       case 'GET /models':
@@ -310,6 +330,17 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
         res.end(method === 'HEAD' ? undefined : 'gt scripted model server\n');
         return;
       default: {
+        // Gemini: /v1beta/models/<model>:streamGenerateContent (alt=sse), :generateContent, :countTokens.
+        const gm = /^POST \/v1(?:beta|alpha)?\/models\/([\w.-]{1,128}):(streamGenerateContent|generateContent|countTokens)$/.exec(route);
+        if (gm) {
+          const proto = gemini(gm[1]!, gm[2] === 'streamGenerateContent');
+          if (gm[2] === 'countTokens') {
+            readBody(httpReq)
+              .then((t) => writeGeminiTokenCount(res, proto.parse(JSON.parse(t) as Record<string, unknown>)))
+              .catch(fail);
+          } else handleModel(proto, prefix, httpReq, res, url.pathname, ac.signal).catch(fail);
+          return;
+        }
         const rel = /^POST \/_gt\/release\/([\w.-]{1,64})$/.exec(route);
         if (rel) {
           holds.release(rel[1]!);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startModelServer, type ModelServer } from '../../internal/modelserver/server.js';
 import { gtSync, makeTown, readJson, townSocket, waitFor, type TempTown } from '../helpers/town.js';
 import { gitIn, makeSourceRepo } from '../helpers/rig-repo.js';
-import { assertAgentClis, claudeDoneOnce, gtAs, launcherEnv, makeAgentHome, modelEnv, type AgentHome } from '../helpers/real-agents.js';
+import { TEST_ANTHROPIC_KEY, assertAgentClis, claudeDoneOnce, gtAs, launcherEnv, makeAgentHome, modelEnv, type AgentHome } from '../helpers/real-agents.js';
 
 let town: TempTown;
 let home: AgentHome;
@@ -113,6 +113,12 @@ test('a slung bead: the real Claude polecat is primed, runs gt hook, edits, comm
   // The instructions file gt gave no CLI here (Claude is primed by its hook) and nothing of gt's reached main.
   const onMain = gitIn(clone, ['ls-tree', '-r', '--name-only', 'main']).split('\n');
   assert.equal(onMain.sort(), ['README.md', 'widget.txt']);
+  // gt settled the trust dialog for its own worktree in the HOME the agent ran with (the daemon's,
+  // here the test's temp HOME), and left the person's own entries as they were.
+  const claudeJson = JSON.parse(readFileSync(join(home.dir, '.claude.json'), 'utf8'));
+  assert.is(claudeJson.projects[join(town.root, 'shop', 'polecats', 'furiosa')].hasTrustDialogAccepted, true);
+  assert.is(claudeJson.hasCompletedOnboarding, true);
+  assert.equal(claudeJson.customApiKeyResponses.approved, [TEST_ANTHROPIC_KEY.slice(-20)]);
 });
 
 test('the hooks keep the heartbeat file: idle after the turn, written by the Stop hook', async () => {

@@ -279,7 +279,10 @@ test('heartbeat files are written atomically by touchAgent', async () => {
   const r = touchAgent(layout, { GT_ROLE: 'polecat', GT_RIG: 'r1', GT_POLECAT: 'toast' }, { now: new Date('2030-01-01T00:00:00Z') });
   assert.is(r?.heartbeatFile, layout.heartbeatFile('gt-toast'));
   const hb = readHeartbeatFile(layout, 'gt-toast');
-  assert.equal(hb, { timestamp: '2030-01-01T00:00:00.000Z', state: 'working', bead: before.hook_bead! });
+  assert.equal(hb, { timestamp: '2030-01-01T00:00:00.000Z', state: 'working', since: '2030-01-01T00:00:00.000Z', bead: before.hook_bead! });
+  // The same state again: "since" is kept (the span goes on); another state starts a new one.
+  touchAgent(layout, { GT_ROLE: 'polecat', GT_RIG: 'r1', GT_POLECAT: 'toast' }, { now: new Date('2030-01-01T00:05:00Z') });
+  assert.equal([readHeartbeatFile(layout, 'gt-toast')!.timestamp, readHeartbeatFile(layout, 'gt-toast')!.since], ['2030-01-01T00:05:00.000Z', '2030-01-01T00:00:00.000Z']);
   const after = withLedger(layout, (l) => l.getAgentBead('gt-r1-polecat-toast')!);
   assert.ok(after.updated_at > before.updated_at);
   // Town agents without a bead still get a heartbeat file named after their session.

@@ -112,6 +112,33 @@ test('OpenAI Responses: a function call and then text, ending with response.comp
   assert.equal(s.requests()[1]!.tool_results, ['committed']);
 });
 
+test('Gemini API: a functionCall then text, streamed as SSE; side JSON requests fit Gemini\'s upper-case schema', async () => {
+  const s = await serve({ steps: [{ bash: 'gt hook' }, { text: 'Done.' }] });
+  const call = (model: string, method: string, body: unknown) =>
+    fetch(`${s.url}/v1beta/models/${model}:${method}?alt=sse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const tools = [{ functionDeclarations: [{ name: 'run_shell_command' }, { name: 'write_file' }] }];
+  const side = await call('gemini-lite', 'generateContent', {
+    contents: [{ role: 'user', parts: [{ text: 'classify' }] }],
+    generationConfig: { responseMimeType: 'application/json', responseJsonSchema: { type: 'OBJECT', properties: { complexity_reasoning: { type: 'STRING' }, complexity_score: { type: 'INTEGER' } } } },
+  });
+  const sideBody = (await side.json()) as { candidates: Array<{ content: { parts: Array<{ text: string }> } }> };
+  assert.equal(JSON.parse(sideBody.candidates[0]!.content.parts[0]!.text), { complexity_reasoning: 'Scripted task', complexity_score: 1 });
+  const r1 = await call('gemini-pro', 'streamGenerateContent', { systemInstruction: { parts: [{ text: 'You are polecat x' }] }, contents: [{ role: 'user', parts: [{ text: 'go' }] }], tools });
+  const e1 = await sse(r1);
+  const parts = (e1[0]![1].candidates as Array<{ content: { parts: Array<Record<string, unknown>> } }>)[0]!.content.parts;
+  assert.equal(parts, [{ functionCall: { name: 'run_shell_command', args: { command: 'gt hook', description: 'Run a scripted command' } } }]);
+  const r2 = await call('gemini-pro', 'streamGenerateContent', {
+    contents: [{ role: 'user', parts: [{ text: 'go' }] }, { role: 'model', parts: [{ functionCall: { name: 'run_shell_command', args: {} } }] }, { role: 'user', parts: [{ functionResponse: { name: 'run_shell_command', response: { output: 'sh-abc hooked' } } }] }],
+    tools,
+  });
+  const text = ((await sse(r2))[0]![1].candidates as Array<{ content: { parts: Array<{ text: string }> } }>)[0]!.content.parts[0]!.text;
+  assert.is(text, 'Done.');
+  assert.match(s.requests().at(-1)!.tool_results![0]!, 'sh-abc hooked');
+  assert.equal(s.requests().map((e) => [e.api, e.answer]), [['gemini-generate-content', 'side'], ['gemini-generate-content', 'tool:run_shell_command'], ['gemini-generate-content', 'text']]);
+  const count = await call('gemini-pro', 'countTokens', { contents: [{ role: 'user', parts: [{ text: 'abc' }] }] });
+  assert.ok(((await count.json()) as { totalTokens: number }).totalTokens > 0);
+});
+
 test('tools map onto each CLI\'s own: shell and write tools by the names offered', async () => {
   const s = await serve({ steps: [{ bash: 'ls' }, { bash: 'ls' }, { bash: 'ls' }, { write: { path: 'a.txt', content: 'x' } }, { write: { path: 'a.txt', content: "it's" } }, { tool: { name: 'Edit', input: { file_path: '/a' } } }, { tool: { name: 'Nope', input: {} } }] });
   const call = async (tools: unknown[], system = '') => (await anthropicMessage(await anthropic(s.url, { system, tools, messages: [{ role: 'user', content: 'x' }] }))).tools[0];
@@ -133,7 +160,7 @@ test('side requests (no tools) use no step; a structured one gets JSON that fits
   const s = await serve({ steps: [{ text: 'the real answer' }] });
   const side = await responses(s.url, { tools: [], input: 'title?', text: { format: { type: 'json_schema', schema: { type: 'object', properties: { title: { type: 'string' }, n: { type: 'integer' } } } } } });
   const out = ((await sse(side)).at(-1)![1].response as { output: Array<{ content: Array<{ text: string }> }> }).output[0]!.content[0]!.text;
-  assert.equal(JSON.parse(out), { title: 'Scripted task', n: 0 });
+  assert.equal(JSON.parse(out), { title: 'Scripted task', n: 1 });
   const r = await anthropic(s.url, { messages: [{ role: 'user', content: 'x' }] });
   assert.is((await anthropicMessage(r)).text, 'the real answer');
   assert.equal(s.requests().map((e) => e.answer), ['side', 'text']);
