@@ -55,20 +55,14 @@ export interface DispatchView {
 const RECENT_MERGED = 10;
 
 /**
- * NEEDS_HUMAN items from the agents read view. Issue 9 makes `blocked` (with a `reason`) an agent
- * state that `gt agents` reports; until then no row carries it and this finds nothing.
+ * NEEDS_HUMAN items from the agents read view: agents whose activity (internal/agent/state.ts:
+ * the CLI's own hooks, a recognised blocking screen) is `blocked`, with its reason and since when.
  */
 export function needsHuman(agents: readonly AgentRow[]): AttentionItem[] {
   const out: AttentionItem[] = [];
   for (const a of agents) {
-    const row = a as AgentRow & { reason?: unknown; state_since?: unknown };
-    if (a.state !== 'blocked') continue;
-    out.push({
-      kind: 'needs_human',
-      agent: a.identity,
-      reason: typeof row.reason === 'string' ? row.reason : 'blocked',
-      since: typeof row.state_since === 'string' ? row.state_since : a.updated_at,
-    });
+    if (a.activity?.state !== 'blocked') continue;
+    out.push({ kind: 'needs_human', agent: a.identity, reason: a.activity.reason ?? 'blocked', since: a.activity.since ?? a.activity.last_seen ?? a.updated_at });
   }
   return out;
 }

@@ -111,10 +111,11 @@ test('the event ring keeps the last 100 for a late page', async () => {
   assert.is(seqs.at(-1), 150);
 });
 
-const row = (p: Partial<AgentRow>): AgentRow => ({ identity: 'x', role: 'polecat', rig: 'r', name: null, session: 's', runtime: 'sim', supervised: true, liveness: 'alive', liveness_reason: '', pid: 1, state: null, hook: null, updated_at: '2026-01-01T00:00:00Z', restarts: 0, backoff_until: null, crash_loop: null, last_start_error: null, ...p });
+const row = (p: Partial<AgentRow>): AgentRow => ({ identity: 'x', role: 'polecat', rig: 'r', name: null, session: 's', runtime: 'sim', supervised: true, liveness: 'alive', liveness_reason: '', pid: 1, state: null, activity: { state: 'idle', since: null, last_seen: null, source: 'heartbeat' }, hook: null, updated_at: '2026-01-01T00:00:00Z', restarts: 0, backoff_until: null, crash_loop: null, last_start_error: null, ...p });
+const blocked = (reason: string | undefined, since: string | null): AgentRow['activity'] => ({ state: 'blocked', ...(reason ? { reason } : {}), since, last_seen: null, source: 'heartbeat' });
 
 test('read-view helpers: NEEDS_HUMAN from blocked agents, polecats at work, the merge queue view', () => {
-  assert.equal(needsHuman([row({ identity: 'a' }), row({ identity: 'b', state: 'blocked' }), Object.assign(row({ identity: 'c', state: 'blocked' }), { reason: 'permission', state_since: '2026-02-02T00:00:00Z' })]), [
+  assert.equal(needsHuman([row({ identity: 'a' }), row({ identity: 'b', activity: blocked(undefined, null) }), row({ identity: 'c', state: 'working', activity: blocked('permission', '2026-02-02T00:00:00Z') })]), [
     { kind: 'needs_human', agent: 'b', reason: 'blocked', since: '2026-01-01T00:00:00Z' },
     { kind: 'needs_human', agent: 'c', reason: 'permission', since: '2026-02-02T00:00:00Z' },
   ]);

@@ -35,8 +35,10 @@ export function agentState(a) {
   if (a.liveness === 'dead') return { label: 'dead', tone: 'bad' };
   if (a.liveness === 'zombie') return { label: 'zombie', tone: 'warn' };
   if (a.liveness === 'unknown') return { label: 'unknown', tone: 'muted' };
-  const s = a.state;
-  if (s === 'blocked') return { label: a.reason ? `blocked: ${a.reason}` : 'blocked', tone: 'warn' };
+  // The agent's activity (its CLI's hooks, a blocking screen) when the read view has it, else the ledger's state.
+  const s = a.activity?.state ?? a.state;
+  const reason = a.activity?.reason ?? a.reason;
+  if (s === 'blocked') return { label: reason ? `blocked: ${reason}` : 'blocked', tone: 'warn' };
   if (s === 'working') return { label: 'working', tone: 'ok' };
   if (s === 'idle') return { label: 'idle', tone: 'info' };
   if (s === 'starting' || s === 'spawning') return { label: s, tone: 'info' };
@@ -53,9 +55,9 @@ export function restartNote(a, now = Date.now()) {
   return '';
 }
 
-/** Since when the agent is in its state: the read view's state_since when it has one, else its bead's last change. */
+/** Since when the agent is in its state: its activity's since when known, else its bead's last change. */
 export function stateSince(a) {
-  return a.state_since ?? a.updated_at ?? null;
+  return a.activity?.since ?? a.state_since ?? a.updated_at ?? null;
 }
 
 /** The last exit or failed start, as one line ("" when none is known). */
