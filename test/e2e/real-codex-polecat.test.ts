@@ -85,6 +85,13 @@ function escapedFromPane(session: string): string[] {
   return out;
 }
 
+/** Codex's shared background app-server: a copy of codex under CODEX_HOME running `app-server`. */
+function sharedAppServers(): string[] {
+  return [...readProcTable().values()]
+    .filter((p) => p.state !== 'Z' && p.cmdline.join(' ').includes(home.env.CODEX_HOME!) && p.cmdline.includes('app-server'))
+    .map((p) => `${p.pid} ${p.cmdline.join(' ')}`);
+}
+
 test('a slung bead: the real Codex polecat is primed by AGENTS.md, runs gt hook, edits, commits, runs gt done; the refinery merges it', async () => {
   assert.is((await run(['daemon', 'start', '--town', town.root])).code, 0);
   const s = await run(['sling', bead, 'shop', '--json', '--town', town.root], { timeoutMs: 90_000 });
@@ -105,6 +112,7 @@ test('a slung bead: the real Codex polecat is primed by AGENTS.md, runs gt hook,
   }, 30_000, 100);
   assert.is(hb.event, 'PostToolUse');
   assert.equal(escapedFromPane('sh-furiosa'), [], 'no process of the session lives outside its pane tree');
+  assert.equal(sharedAppServers(), [], 'no shared background app-server (its own process session, outliving the agent)');
   server.release('before-commit');
 
   const clone = join(town.root, 'shop', 'mayor', 'rig');
@@ -133,6 +141,7 @@ test('a slung bead: the real Codex polecat is primed by AGENTS.md, runs gt hook,
 
 test('gt down takes the whole Codex session with it', async () => {
   assert.is((await run(['down', '--town', town.root])).code, 0);
+  assert.equal(sharedAppServers(), []);
   await waitFor('no process of the Codex session left', () => {
     for (const p of readProcTable().values()) {
       if (p.state !== 'Z' && readProcEnviron(p.pid)?.get('GT_SESSION') === 'sh-furiosa' && readProcEnviron(p.pid)?.get('GT_TMUX_SOCKET') === socket) return false;

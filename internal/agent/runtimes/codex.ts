@@ -13,11 +13,13 @@ const tomlString = (s: string): string => JSON.stringify(s);
  *
  * Everything is given on the command line with `-c key=value` (the session layer of Codex's
  * config), so the person's ~/.codex/config.toml is never rewritten:
- * - Updater off: `check_for_update_on_startup=false`, and `--no-daemon`: without it Codex starts
+ * - Updater off: `check_for_update_on_startup=false`, and `--no-daemon`: by default Codex starts
  *   a shared background app-server (copied into CODEX_HOME, in its own process session, with an
  *   updater loop) that outlives the agent's session and is shared by every other Codex session —
  *   killing one agent's tree then took the others down. With --no-daemon the app-server runs
- *   inside the agent's own process tree and goes with it.
+ *   inside the agent's own process tree and goes with it. (Measured on 0.171.0: any `-c` override
+ *   already keeps Codex off the shared server; --no-daemon says so explicitly and keeps holding
+ *   if that ever changes.)
  * - Trust: `projects={"<dir>"={trust_level="trusted"}}` for the agent's directory (gt's).
  * - `allow_login_shell=false`: a login shell's /etc/profile resets PATH, and the agent's `gt`
  *   (gt's shim, first on the PATH gt starts it with) would not be found.
