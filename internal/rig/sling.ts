@@ -23,6 +23,8 @@ export interface SlingResult {
   started: boolean;
   /** Why the session did not start (the hook stays; the daemon restarts it). */
   error?: string;
+  /** What gt settled in the CLI's own files for this start (e.g. trust for the worktree). */
+  settled?: string[];
 }
 
 /**
@@ -82,8 +84,10 @@ export async function sling(town: string, beadId: string, rig: string, opts: { h
   const spec = agentSpec({ role: 'polecat', rig, name }, ctx.rigs);
   const base = { bead: beadId, rig, polecat: name, identity: spec.identity, session: spec.session, worktree: worktree.path, branch: worktree.branch };
   let error: string | undefined;
+  let settled: string[] = [];
   try {
     const r = await launchAgent(ctx, spec, opts);
+    settled = r.planned.plan.settled;
     if (r.died) error = describeStartFailure(r);
   } catch (e) {
     error = e instanceof GtError ? e.line : messageOf(e);
@@ -96,7 +100,7 @@ export async function sling(town: string, beadId: string, rig: string, opts: { h
       }),
     );
   }
-  return { ...base, started: !error, ...(error ? { error } : {}) };
+  return { ...base, started: !error, ...(error ? { error } : {}), ...(settled.length ? { settled } : {}) };
 }
 
 /** The calling polecat's agent bead id, from its env identity. */

@@ -87,6 +87,8 @@ test('a slung bead: the real Claude polecat is primed, runs gt hook, edits, comm
   const s = await run(['sling', bead, 'shop', '--json', '--town', town.root], { timeoutMs: 90_000 });
   assert.is(s.code, 0, s.stderr + s.stdout);
   assert.is(JSON.parse(s.stdout).session, 'sh-furiosa');
+  // Never silent: what gt settled in Claude's own file is said.
+  assert.equal(JSON.parse(s.stdout).settled, [`trusted ${join(town.root, 'shop', 'polecats', 'furiosa')} in ${join(home.dir, '.claude.json')}`]);
 
   const clone = join(town.root, 'shop', 'mayor', 'rig');
   await waitFor(

@@ -65,6 +65,6 @@ export const codex: RuntimePreset = {
     if (ctx.permissions === 'bypass') flags.push('--dangerously-bypass-approvals-and-sandbox', '--dangerously-bypass-hook-trust');
     const prompt = ctx.firstPrompt ? [ctx.firstPrompt] : [];
     const args = ctx.resumeSession ? ['resume', ...flags, ctx.resumeSession, ...prompt] : [...flags, ...prompt];
-    return { args, env: {}, files, settled: [`trusted ${ctx.cwd} for this Codex session (-c projects)`] };
+    return { args, env: {}, files, settled: [] };
   },
 };

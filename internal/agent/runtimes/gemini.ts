@@ -52,7 +52,7 @@ export const gemini: RuntimePreset = {
       args,
       env: { GEMINI_CLI_SYSTEM_SETTINGS_PATH: settingsFile },
       files: [settingsFile, primed.path],
-      settled: [`trusted ${ctx.cwd} for this Gemini session (--skip-trust)`],
+      settled: [],
     };
   },
 };

@@ -46,7 +46,11 @@ export interface StartPlan {
   env: Record<string, string>;
   /** Files written (absolute paths), for logs and tests. */
   files: string[];
-  /** Settled by gt itself because the town decided it (e.g. "trusted /town/rig/polecats/x in ~/.claude.json"). */
+  /**
+   * Changes gt made to the CLI's own persistent files because the town decided them (e.g.
+   * "trusted /town/rig/polecats/x in /home/me/.claude.json"), or why it could not: logged, never silent.
+   * Per-session flags (Codex's -c, Gemini's --skip-trust) change no file and are not listed.
+   */
   settled: string[];
 }
 

@@ -19,6 +19,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const r = await sling(ctx.town(), bead, rig);
   if (ctx.json) printJson(r);
   else if (r.started) ctx.out(`slung ${r.bead} to ${r.identity} (session ${r.session}, worktree ${r.worktree})`);
+  if (!ctx.json) for (const s of r.settled ?? []) ctx.out(`gt settled: ${s}`);
   else ctx.err(`gt: ${r.bead} is on ${r.identity}'s hook but its session did not start: ${r.error}`);
   return r.started ? 0 : 1;
 }

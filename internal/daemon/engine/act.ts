@@ -142,11 +142,13 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
       return;
     }
     if (a.type === 'restart') await killSession(observed.launch.tmux, a.agent.session);
+    let startedPlan: Awaited<ReturnType<typeof launchAgent>>['planned'] | undefined;
     try {
       // A polecat restarts in its git worktree: make sure it is still a usable checkout (this is the
       // rig's own git, which can hang; `signal` kills it when the rig's time is up).
       if (a.agent.role === 'polecat') await checkWorktree(join(env.layout.root, a.agent.workdir), signal);
       const r = await launchAgent(observed.launch, a.agent, { healthWindowMs: env.healthWindowMs });
+      startedPlan = r.planned;
       if (r.died) {
         const msg = describeStartFailure(r);
         const at = env.now();
@@ -169,6 +171,7 @@ export async function act(env: ActEnv, actions: Action[], observed: Observed, st
       done(a, false, msg);
       return;
     }
+    for (const s of startedPlan?.plan.settled ?? []) env.log.info(`${a.agent.identity}: ${s}`);
     markStarted(env.layout, a.agent);
     env.log.info(`${a.type === 'start' ? 'started' : 'restarted'} ${a.agent.identity} (${a.reason})`);
     done(a, true);
