@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseScript } from '../../internal/modelserver/script.js';
 import { startModelServer, type ModelServer } from '../../internal/modelserver/server.js';
 import { ConfigError } from '../../internal/errors.js';
-import { gt, tempDir } from '../helpers/town.js';
+import { REPO, gt, tempDir } from '../helpers/town.js';
 
 const servers: ModelServer[] = [];
 test.after.each(async () => {
@@ -304,6 +304,9 @@ test('gt modelserver: --check validates a file; a bad one is one clear line and 
   assert.is(bad.stderr.trim().split('\n').length, 1);
   const none = await gt(['modelserver']);
   assert.is(none.code, 2);
+  // The example script shipped with gt stays valid.
+  const example = await gt(['modelserver', '--script', join(REPO, 'scripts', 'modelserver', 'town.json'), '--check']);
+  assert.is(example.code, 0, example.stderr);
   const help = await gt(['modelserver', '--help']);
   assert.match(help.stdout, '"hold": "name"');
 });
