@@ -46,7 +46,8 @@ test.before(async () => {
           name: 'polecat',
           match: 'You are polecat furiosa of rig shop',
           steps: [
-            { expect: 'Run `gt hook` to see the work on your hook', bash: 'gt hook' },
+            // Primed: the role's instructions (from the SessionStart hook's gt prime) are in the request.
+            { expect: 'It marks your bead finished', bash: 'gt hook' },
             { expect: `${bead}\\s+Add the widget`, write: { path: 'widget.txt', content: 'a widget\n' } },
             { bash: `git add -A && git -c user.email=furiosa@example.invalid commit -q -m "${bead}: add the widget" && git log --oneline -1` },
             { say: 'Handing it to the refinery.', bash: 'gt done' },
@@ -106,6 +107,8 @@ test('a slung bead: the real Claude polecat is primed, runs gt hook, edits, comm
     JSON.stringify(log(), null, 1),
   );
   assert.ok(steps.every((r) => !r.error), JSON.stringify(steps, null, 1));
+  // Started by the role's first prompt.
+  assert.match(steps[0]!.prompt ?? '', 'Run `gt hook` to see the work on your hook');
   // gt hook's output reached the model as the tool result of step 0.
   assert.match(steps[1]!.tool_results!.join('\n'), bead);
   const shown = JSON.parse((await run(['bead', 'show', bead, '--json', '--town', town.root])).stdout);

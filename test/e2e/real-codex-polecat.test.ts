@@ -42,7 +42,8 @@ test.before(async () => {
           name: 'polecat',
           match: 'You are polecat furiosa of rig shop',
           steps: [
-            { expect: 'AGENTS\\.md instructions', bash: 'gt hook' },
+            // Primed: Codex sends the AGENTS.md gt wrote, with the role's instructions.
+            { expect: 'AGENTS\\.md instructions[\\s\\S]*It marks your bead finished', bash: 'gt hook' },
             { expect: `${bead}\\s+Add the gadget`, write: { path: 'gadget.txt', content: 'a gadget\n' } },
             { hold: 'before-commit', bash: `git add -A && git -c user.email=furiosa@example.invalid commit -q -m "${bead}: add the gadget" && git show --stat --format=%s HEAD` },
             { bash: 'gt done' },
@@ -122,6 +123,7 @@ test('a slung bead: the real Codex polecat is primed by AGENTS.md, runs gt hook,
   const steps = log().filter((r) => r.step !== undefined && !r.answer.startsWith('held'));
   assert.equal(steps.map((r) => r.answer), ['tool:exec_command', 'tool:exec_command', 'tool:exec_command', 'tool:exec_command', 'text'], JSON.stringify(log(), null, 1));
   assert.match(steps[1]!.tool_results!.join('\n'), bead);
+  assert.match(steps[0]!.prompt ?? '', 'Run `gt hook` to see the work on your hook', 'started by the role\'s first prompt');
   // `git add -A` in the worktree did not take gt's AGENTS.md: the commit has the gadget only.
   assert.match(steps[3]!.tool_results!.join('\n'), /gadget\.txt \| 1 \+/);
   assert.not.match(steps[3]!.tool_results!.join('\n'), 'AGENTS.md');

@@ -122,4 +122,35 @@ test('a bad role.json is a ConfigError naming the file and field', () => {
   }
 });
 
+test('first prompts start each role\'s loop; every placeholder known and filled; a person\'s crew gets none', async () => {
+  const { firstPromptFor } = await import('../../internal/session/launch.js');
+  const spec = (role: (typeof ROLES)[number]) => ({
+    role,
+    ...(isTownRole(role) ? {} : { rig: 'shop', prefix: 'sh' }),
+    ...(needsName(role) ? { name: 'furiosa' } : {}),
+    identity: 'id',
+    session: 's',
+    workdir: 'w',
+  });
+  const want: Record<string, RegExp> = {
+    polecat: /`gt hook`[\s\S]*`gt done`/,
+    deacon: /`gt deacon heartbeat`/,
+    refinery: /`gt mq process shop`/,
+    witness: /patrol of rig shop[\s\S]*`gt agents`/,
+    mayor: /`gt status`/,
+    boot: /triage/,
+  };
+  for (const r of ROLES) {
+    const def = loadRoleDef(r);
+    for (const ph of placeholdersIn(def.first_prompt ?? '')) assert.ok((INSTRUCTION_PLACEHOLDERS as readonly string[]).includes(ph), `${r}: {{${ph}}}`);
+    const p = firstPromptFor('/town', spec(r) as never);
+    if (r === 'crew') {
+      assert.is(p, undefined);
+      continue;
+    }
+    assert.match(p ?? '', want[r]!, r);
+    assert.not.match(p ?? '', /\{\{/, `${r}: no placeholder left`);
+  }
+});
+
 test.run();
