@@ -56,14 +56,14 @@ export function writeAgentHeartbeat(
 ): string | undefined {
   const session = agentSession(agent, bead);
   if (!session) return undefined;
-  const state = bead?.agent_state ?? 'working';
+  const state = report.state ?? bead?.agent_state ?? 'working';
   return writeHeartbeatFile(layout, session, {
     timestamp: now.toISOString(),
+    ...(bead?.hook_bead ? { bead: bead.hook_bead } : {}),
+    ...report,
     state,
     // The state's start, kept while it holds (the CLI's hook script does the same).
     since: sinceOf(layout, session, state) ?? now.toISOString(),
-    ...(bead?.hook_bead ? { bead: bead.hook_bead } : {}),
-    ...report,
   });
 }
 
