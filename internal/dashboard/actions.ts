@@ -3,6 +3,8 @@ import { describeIssues } from '../config/load.js';
 import { clearAgentBackoff } from '../daemon/clear-backoff.js';
 import { engageEstop, releaseEstop } from '../daemon/estop.js';
 import { GtError, InvalidInputError } from '../errors.js';
+import { HUMAN_SENDER, withLedger } from '../ledger/index.js';
+import { QUESTION_LIMITS } from '../ledger/questions.js';
 import { setRigState } from '../rig/state.js';
 import { nudgeAgent } from '../session/attach.js';
 import { townLayout } from '../town/layout.js';
@@ -27,11 +29,17 @@ function action<S extends z.ZodType>(spec: ActionSpec<S>): ActionSpec<S> {
   return spec;
 }
 
-/**
- * Every action the page offers, by name. Seam for issue 11: `answer` ({id, text}) joins this table
- * with the function behind `gt answer`.
- */
+/** Every action the page offers, by name. */
 export const ACTIONS = {
+  answer: action({
+    params: z.object({ id: z.string().min(1).max(200), text: z.string().trim().min(1, 'is empty').max(QUESTION_LIMITS.answer) }).strict(),
+    async run(town, p) {
+      // As `gt answer` from outside a session: the ledger checks the options and that the
+      // question is still open; the asker, polling its question, wakes with the answer.
+      const q = withLedger(townLayout(town), (l) => l.answerQuestion(p.id, p.text, HUMAN_SENDER));
+      return { ok: true, message: `answered ${q.id} (${q.from}): ${q.answer}`, result: q };
+    },
+  }),
   nudge: action({
     params: z.object({ agent, text: z.string().min(1).max(4000) }).strict(),
     async run(town, p) {

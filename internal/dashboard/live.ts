@@ -13,6 +13,8 @@ export const MAX_LIVE_CLIENTS = 32;
 const COALESCE_MS = 150;
 /** At least this long between two snapshot reads while changes keep coming. */
 const MIN_GAP_MS = 500;
+/** setTimeout's longest wait; a later lapse is re-armed by the read it causes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the server sends a page, one JSON text frame each. */
 export type LiveMessage =
@@ -36,11 +38,17 @@ export class LiveHub {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private lastReadAt = 0;
+  private lapseTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * @param lapseAt when a snapshot goes stale by the clock alone (an open question's deadline
+   *   passes with no write to the ledger, e.g. its asker was killed): it is read again then.
+   */
   constructor(
     private readonly read: (daemon: DaemonStatus) => Promise<TownSnapshot>,
     private readonly daemonStatus: () => DaemonStatus,
     private readonly log: (line: string) => void,
+    private readonly lapseAt: (s: TownSnapshot) => number | undefined = () => undefined,
   ) {}
 
   get size(): number {
@@ -91,6 +99,7 @@ export class LiveHub {
       // generated_at always differs: compare what the page would show.
       const json = JSON.stringify({ ...snap, generated_at: '' });
       this.last = snap;
+      this.armLapse(snap);
       if (json !== this.lastJson) {
         this.lastJson = json;
         this.broadcast({ type: 'snapshot', snapshot: snap });
@@ -104,8 +113,24 @@ export class LiveHub {
     }
   }
 
+  private armLapse(snap: TownSnapshot): void {
+    clearTimeout(this.lapseTimer);
+    this.lapseTimer = undefined;
+    const at = this.lapseAt(snap);
+    // Already past when this read began, yet still shown: another read would show it again.
+    if (at === undefined || at < this.lastReadAt) return;
+    // A little after the deadline: at it exactly the ledger may still call the question open.
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now()) + 50);
+    this.lapseTimer = setTimeout(() => {
+      this.lapseTimer = undefined;
+      this.changed();
+    }, wait);
+    this.lapseTimer.unref();
+  }
+
   closeAll(code: number, reason: string): void {
     clearTimeout(this.timer);
+    clearTimeout(this.lapseTimer);
     for (const ws of this.clients) ws.close(code, reason);
     this.clients.clear();
   }

@@ -13,7 +13,7 @@ import { loadStaticFiles } from './static-files.js';
 import { MAX_TERMINALS, TerminalBridge } from './terminal-bridge.js';
 import { agentTerminal } from './terminal-target.js';
 import { TownWatcher } from './town-watch.js';
-import { readSnapshot } from './views.js';
+import { nextLapse, readSnapshot } from './views.js';
 
 /** Largest message a page may send on a WebSocket (keys, a resize). */
 const MAX_WS_PAYLOAD = 128 * 1024;
@@ -56,7 +56,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       hub.changed();
     },
   });
-  hub = new LiveHub((daemon) => readSnapshot(opts.town, daemon), () => feed.status, opts.log);
+  hub = new LiveHub((daemon) => readSnapshot(opts.town, daemon), () => feed.status, opts.log, nextLapse);
   const watcher = new TownWatcher(
     layout,
     () => {

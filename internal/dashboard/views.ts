@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { readJsonFile } from '../config/load.js';
 import { townFileSchema } from '../config/town-files.js';
 import { readEstop, type EstopRecord } from '../daemon/estop.js';
 import { GtError, messageOf } from '../errors.js';
+import { withLedger } from '../ledger/index.js';
 import { listRigs, type RigInfo } from '../rig/list.js';
 import { listQueue, type MqEntry } from '../rig/mq.js';
 import { listAgents, type AgentRow } from '../session/agents.js';
@@ -37,13 +39,25 @@ export interface DaemonStatus {
 }
 
 /**
- * One thing a person must look at. Two kinds are defined now so the page can render them:
- * - `question`: an agent asked and waits (issue 11's `gt ask`; answered with the `answer` action);
+ * One thing a person must look at:
+ * - `question`: an agent asked and waits (`gt ask`; answered with the `answer` action). `agent` is
+ *   the asker's row in the agents table when its session is known; `expires_at` is when the asker
+ *   stops waiting.
  * - `needs_human`: an agent is blocked on something only a person can settle (issue 9).
  */
-export type AttentionItem =
-  | { kind: 'question'; id: string; from: string; text: string; options?: string[]; asked_at: string }
-  | { kind: 'needs_human'; agent: string; reason: string; since: string | null };
+export type AttentionItem = QuestionItem | { kind: 'needs_human'; agent: string; reason: string; since: string | null };
+
+export interface QuestionItem {
+  kind: 'question';
+  id: string;
+  from: string;
+  text: string;
+  options?: string[];
+  asked_at: string;
+  expires_at: string;
+  session?: string;
+  agent?: string;
+}
 
 /** Queued beads (issue 11's dispatch queue, in dispatch order) and the polecats working now. */
 export interface DispatchView {
@@ -67,12 +81,47 @@ export function needsHuman(agents: readonly AgentRow[]): AttentionItem[] {
   return out;
 }
 
+/** Open questions to the person, oldest first: the ledger read behind `gt questions --json`. */
+export function openQuestions(town: string): QuestionItem[] {
+  const layout = townLayout(town);
+  if (!existsSync(layout.ledgerFile)) return [];
+  return withLedger(layout, (l) => l.openQuestions()).map((q) => ({
+    kind: 'question',
+    id: q.id,
+    from: q.from,
+    text: q.text,
+    ...(q.options ? { options: q.options } : {}),
+    asked_at: q.created_at,
+    expires_at: q.expires_at,
+    ...(q.session ? { session: q.session } : {}),
+  }));
+}
+
 /**
- * Open questions. Seam for issue 11: it provides the read function behind `gt questions --json`;
- * wire it here (and an `answer` entry in actions.ts). There is no question store on main yet.
+ * The Attention section: open questions first (named by the asking agent's row when its session
+ * is known), then blocked agents. An agent blocked on a question it is asking is listed once, as
+ * its question (which the person can answer), not a second time as "needs a person: question".
  */
-export function openQuestions(_town: string): AttentionItem[] {
-  return [];
+export function attentionItems(questions: readonly QuestionItem[], agents: readonly AgentRow[]): AttentionItem[] {
+  const bySession = new Map(agents.map((a) => [a.session, a.identity]));
+  const qs = questions.map((q) => {
+    const agent = q.session ? bySession.get(q.session) : undefined;
+    return agent ? { ...q, agent } : q;
+  });
+  const asking = new Set(qs.map((q) => q.agent));
+  const blocked = needsHuman(agents).filter((n) => !(n.kind === 'needs_human' && n.reason === 'question' && asking.has(n.agent)));
+  return [...qs, ...blocked];
+}
+
+/** When the snapshot changes by the clock alone: the first open question's deadline (its asker stops waiting). */
+export function nextLapse(s: Pick<TownSnapshot, 'attention'>): number | undefined {
+  let first: number | undefined;
+  for (const it of s.attention) {
+    if (it.kind !== 'question') continue;
+    const t = Date.parse(it.expires_at);
+    if (Number.isFinite(t) && (first === undefined || t < first)) first = t;
+  }
+  return first;
 }
 
 /**
@@ -121,7 +170,7 @@ export async function readSnapshot(town: string, daemon: DaemonStatus): Promise<
     section('rigs', () => listRigs(layout), [] as RigInfo[]),
     section('merge_queue', () => mergeQueueView(listQueue(layout)), [] as MqEntry[]),
     section('estop', () => readEstop(layout), null),
-    section('attention', () => openQuestions(town), [] as AttentionItem[]),
+    section('attention', () => openQuestions(town), [] as QuestionItem[]),
     section('dispatch', () => queuedBeads(town), [] as DispatchView['queued']),
   ]);
   return {
@@ -132,7 +181,7 @@ export async function readSnapshot(town: string, daemon: DaemonStatus): Promise<
     agents,
     rigs,
     merge_queue: mq,
-    attention: [...questions, ...needsHuman(agents)],
+    attention: attentionItems(questions, agents),
     dispatch: { queued, working: polecatsAtWork(agents) },
     errors,
   };

@@ -14,7 +14,8 @@ export function toast(text, tone = 'ok') {
 }
 
 /**
- * Ask before acting. With `input`, the dialog has a text field and resolves with its text.
+ * Ask before acting. With `input`, the dialog has a text field and resolves with its text; with
+ * `input.choices`, it offers those as choices instead (one must be picked) and resolves with it.
  * @returns {Promise<false | {text: string}>}
  */
 export function confirmDialog({ title, text, okLabel = 'Confirm', danger = false, input }) {
@@ -26,23 +27,38 @@ export function confirmDialog({ title, text, okLabel = 'Confirm', danger = false
   ok.className = `btn ${danger ? 'btn-danger' : 'btn-primary'}`;
   const field = $('confirm-field');
   const area = $('confirm-input');
-  field.hidden = !input;
+  const choices = input?.choices?.length ? input.choices : null;
+  field.hidden = !input || Boolean(choices);
   area.value = input?.value ?? '';
-  area.required = Boolean(input?.required);
+  area.required = Boolean(input?.required) && !choices;
   if (input) $('confirm-field-label').textContent = input.label;
+  const set = $('confirm-choices');
+  set.hidden = !choices;
+  $('confirm-choices-label').textContent = input?.label ?? '';
+  $('confirm-choices-list').replaceChildren(
+    ...(choices ?? []).map((c) => {
+      const radio = document.createElement('input');
+      Object.assign(radio, { type: 'radio', name: 'confirm-choice', value: c, required: true });
+      const label = document.createElement('label');
+      label.className = 'choice';
+      label.append(radio, document.createTextNode(c));
+      return label;
+    }),
+  );
+  const picked = () => set.querySelector('input[name="confirm-choice"]:checked')?.value ?? '';
   return new Promise((resolve) => {
     const done = (v) => {
       d.removeEventListener('close', onClose);
       $('confirm-cancel').removeEventListener('click', onCancel);
       resolve(v);
     };
-    const onClose = () => done(d.returnValue === 'ok' ? { text: area.value } : false);
+    const onClose = () => done(d.returnValue === 'ok' ? { text: choices ? picked() : area.value } : false);
     const onCancel = () => d.close('cancel');
     d.returnValue = '';
     d.addEventListener('close', onClose);
     $('confirm-cancel').addEventListener('click', onCancel);
     d.showModal();
-    (input ? area : ok).focus();
+    (choices ? set.querySelector('input') : input ? area : ok).focus();
   });
 }
 
@@ -64,15 +80,34 @@ export async function runAction(name, params) {
   }
   if (!res.ok || body.error) {
     const err = body.error ?? {};
-    toast(`${name}: ${err.message ?? `HTTP ${res.status}`}${err.hint ? ` (${err.hint})` : ''}`, 'bad');
+    const message = err.message ?? `HTTP ${res.status}`;
+    // Input errors already start with the action's name.
+    toast(`${message.startsWith(`${name}: `) ? '' : `${name}: `}${message}${err.hint ? ` (${err.hint})` : ''}`, 'bad');
     return body;
   }
   toast(body.message ?? `${name}: done`, body.ok === false ? 'bad' : 'ok');
   return body;
 }
 
-/** The confirmation text and parameters for each action the page offers. */
+/**
+ * The confirmation text and parameters for each action the page offers, from the button's subject
+ * and the snapshot the page shows. Undefined: the subject is no longer on the page.
+ */
 export const ACTION_PROMPTS = {
+  answer: (id, snapshot) => {
+    const q = snapshot?.attention?.find((it) => it.kind === 'question' && it.id === id);
+    if (!q) return undefined;
+    const options = q.options?.length ? q.options : null;
+    return {
+      dialog: {
+        title: `Answer ${q.agent ?? q.from}`,
+        text: q.text,
+        okLabel: 'Send answer',
+        input: options ? { label: 'Pick one answer', choices: options, required: true } : { label: 'Your answer', required: true },
+      },
+      params: (text) => ({ id, text }),
+    };
+  },
   nudge: (agent) => ({
     dialog: { title: `Nudge ${agent}`, text: 'Types this into the agent\u2019s prompt and presses Enter (refused while it shows a blocking screen).', okLabel: 'Nudge', input: { label: 'Message', required: true } },
     params: (text) => ({ agent, text }),
@@ -100,9 +135,13 @@ export const ACTION_PROMPTS = {
 };
 
 /** Confirm, then run. */
-export async function confirmAndRun(name, subject) {
-  const prompt = ACTION_PROMPTS[name]?.(subject);
-  if (!prompt) return;
+export async function confirmAndRun(name, subject, snapshot) {
+  if (!ACTION_PROMPTS[name]) return;
+  const prompt = ACTION_PROMPTS[name](subject, snapshot);
+  if (!prompt) {
+    toast(`${name}: ${subject} is no longer open`, 'bad');
+    return;
+  }
   const answer = await confirmDialog(prompt.dialog);
   if (!answer) return;
   if (prompt.dialog.input?.required && !answer.text.trim()) {

@@ -40,7 +40,7 @@ document.addEventListener('click', (ev) => {
   if (!b || b.disabled) return;
   const { action, subject } = b.dataset;
   if (action === 'attach') openTerminal(subject);
-  else void confirmAndRun(action, subject);
+  else void confirmAndRun(action, subject, last);
 });
 
 initTerminal();

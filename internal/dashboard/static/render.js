@@ -111,7 +111,13 @@ function renderAttention(items) {
         return el(
           'li',
           { dataset: { kind: 'question', id: it.id } },
-          el('div', { class: 'what' }, el('strong', { text: `${it.from} asks: ` }), document.createTextNode(it.text), el('small', { text: `${relative(it.asked_at)}${it.options?.length ? ` · options: ${it.options.join(', ')}` : ''}` })),
+          el(
+            'div',
+            { class: 'what' },
+            el('strong', { text: `${it.agent ?? it.from} asks: ` }),
+            el('span', { class: 'question-text', text: it.text }),
+            el('small', { text: [`asked ${relative(it.asked_at)}`, it.expires_at && `waits until ${clock(it.expires_at)}`, it.options?.length && `answer: ${it.options.join(' / ')}`].filter(Boolean).join(' · ') }),
+          ),
           button('Answer', 'answer', it.id, 'btn-primary'),
         );
       }
