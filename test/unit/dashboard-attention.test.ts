@@ -10,18 +10,24 @@ import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import { LiveHub } from '../../internal/dashboard/live.js';
 import { attentionItems, nextLapse, type QuestionItem, type TownSnapshot } from '../../internal/dashboard/views.js';
-import type { AgentRow } from '../../internal/session/agents.js';
 import { waitFor } from '../helpers/town.js';
 
-const row = (p: Partial<AgentRow> & Record<string, unknown>): AgentRow =>
-  ({ identity: 'x', role: 'polecat', rig: 'r', name: null, session: 's', runtime: 'sim', supervised: true, liveness: 'alive', liveness_reason: '', pid: 1, state: null, hook: null, updated_at: '2026-01-01T00:00:00Z', restarts: 0, backoff_until: null, crash_loop: null, last_start_error: null, ...p }) as AgentRow;
+/** A row of the agents read view (`gt agents --json`), as the attention views take it. */
+type AgentRow = Parameters<typeof attentionItems>[1][number];
+const row = (p: Record<string, unknown>): AgentRow =>
+  ({ identity: 'x', role: 'polecat', rig: 'r', name: null, session: 's', runtime: 'sim', supervised: true, liveness: 'alive', liveness_reason: '', pid: 1, state: null, hook: null, updated_at: '2026-01-01T00:00:00Z', restarts: 0, ...p }) as unknown as AgentRow;
+/**
+ * A blocked agent as the read view reports it: today's row fields (state, reason, state_since) and
+ * issue 9's `activity` (branch agents), so the test holds with either.
+ */
+const blocked = (reason: string, since: string) => ({ state: 'blocked', reason, state_since: since, activity: { state: 'blocked', reason, since, last_seen: null, source: 'heartbeat' } });
 
 const question = (p: Partial<QuestionItem>): QuestionItem => ({ kind: 'question', id: 'msg-1', from: 'mayor/', text: 'Ship it?', asked_at: '2026-01-01T00:00:00Z', expires_at: '2026-01-01T00:10:00Z', ...p });
 
 test('questions first, named by the asking agent; an agent blocked on its own question is listed once', () => {
   const agents = [
-    row({ identity: 'mayor', role: 'mayor', rig: null, session: 'hq-mayor', state: 'blocked', reason: 'question', state_since: '2026-01-01T00:00:01Z' }),
-    row({ identity: 'r/witness', role: 'witness', session: 'r-witness', state: 'blocked', reason: 'permission', state_since: '2026-01-01T00:00:02Z' }),
+    row({ identity: 'mayor', role: 'mayor', rig: null, session: 'hq-mayor', ...blocked('question', '2026-01-01T00:00:01Z') }),
+    row({ identity: 'r/witness', role: 'witness', session: 'r-witness', ...blocked('permission', '2026-01-01T00:00:02Z') }),
     row({ identity: 'r/polecats/a', session: 'r-a', state: 'working' }),
   ];
   const items = attentionItems([question({ id: 'msg-1', session: 'hq-mayor', options: ['yes', 'no'] }), question({ id: 'msg-2', from: 'gone/', session: 'old-session' })], agents);
@@ -33,8 +39,8 @@ test('questions first, named by the asking agent; an agent blocked on its own qu
 });
 
 test('an agent blocked on a question that is no longer open still needs a person (nothing hides it)', () => {
-  const agents = [row({ identity: 'mayor', session: 'hq-mayor', state: 'blocked', reason: 'question' })];
-  assert.equal(attentionItems([], agents), [{ kind: 'needs_human', agent: 'mayor', reason: 'question', since: '2026-01-01T00:00:00Z' }]);
+  const agents = [row({ identity: 'mayor', session: 'hq-mayor', ...blocked('question', '2026-01-01T00:00:03Z') })];
+  assert.equal(attentionItems([], agents), [{ kind: 'needs_human', agent: 'mayor', reason: 'question', since: '2026-01-01T00:00:03Z' }]);
   // A question from another session does not hide it either.
   assert.is(attentionItems([question({ session: 'other' })], agents).length, 2);
 });
