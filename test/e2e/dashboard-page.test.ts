@@ -230,8 +230,7 @@ test('the merge queue follows the ledger live: an entry queued by the CLI appear
 
 test('attention and dispatch sections render what the read views give them, at the top, and hide when empty', async () => {
   // The layout with both kinds at once, rendered by the page's own renderer from a snapshot as
-  // the server sends it (real questions: dashboard-questions.test.ts; gt agents has no blocked
-  // state until issue 9).
+  // the server sends it (real questions and blocked agents: dashboard-questions.test.ts).
   const shown = await page.evaluate(`import('/assets/render.js').then((m) => {
     const base = window.__lastSnapshot;
     m.renderSnapshot({ ...base,

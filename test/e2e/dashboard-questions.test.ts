@@ -4,14 +4,17 @@
  * it as an agent's tool call runs it) shows at the top of the page with no reload; answering it
  * from the page (confirmed, the options offered as choices, checked by the server as `gt answer`
  * checks) wakes that `gt ask`, which prints the answer in the session; the question leaves the
- * page, as one answered from the CLI does. A blocked agent's row says why. Screenshots of the
- * attention section and the answer dialog go to test-artifacts/dashboard/.
+ * page, as one answered from the CLI does. Meanwhile the asker's row says `blocked: question`
+ * (its heartbeat file, via `gt agents`) and it is listed once, as its question. An agent blocked
+ * on something else (a permission prompt its CLI's hook reported) is listed as needing a person.
+ * Screenshots of the attention section and the answer dialog go to test-artifacts/dashboard/.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { gt, makeTown, townSocket, waitFor, type TempTown } from '../helpers/town.js';
+import { REPO, gt, makeTown, townSocket, waitFor, type TempTown } from '../helpers/town.js';
 import { artifactPath, launchBrowser, startDashboard, stopDashboard, type Dashboard } from '../helpers/browser.js';
 
 let town: TempTown;
@@ -35,6 +38,22 @@ interface OpenQuestion {
   options: string[] | null;
 }
 const cliQuestions = async () => JSON.parse(await gtOk('questions', '--json')) as OpenQuestion[];
+interface Activity {
+  state: string;
+  reason?: string;
+}
+const mayorActivity = async () => (JSON.parse(await gtOk('agents', '--json')) as Array<{ identity: string; activity: Activity }>).find((a) => a.identity === 'mayor')!.activity;
+const mayorBadge = async () => ((await page.textContent('tr[data-identity="mayor"] td[data-col="state"] .badge')) ?? '').trim();
+
+/** The mayor's CLI reports an event through gt's agent hook, as Claude Code's hooks run it. */
+function mayorHook(event: string, payload: object): void {
+  const r = spawnSync('sh', [join(REPO, 'internal', 'agent', 'hooks', 'agent-hook.sh'), 'claude', event], {
+    input: JSON.stringify(payload),
+    env: { ...process.env, GT_TOWN_ROOT: town.root, GT_SESSION: 'hq-mayor' },
+    encoding: 'utf8',
+  });
+  assert.is(r.status, 0, r.stderr);
+}
 
 /** The mayor (a sim) runs `gt ask ...` in its session, as an agent's tool call would; resolves with the question once recorded. */
 async function mayorAsks(askArgs: string, text: string): Promise<OpenQuestion> {
@@ -50,7 +69,9 @@ const stillSamePage = async () => (await page.evaluate('window.loadedOnce')) ===
 test.before(async () => {
   town = await makeTown({
     agent: 'sim',
-    daemonSettings: { env: { GT_SIM_WORK: '0', GT_SIM_HEARTBEAT_INTERVAL: '1s' } },
+    // The sims report when something happens (started, a command begins or ends), as a real CLI's
+    // hooks do, not on a short timer that would write over the report gt ask makes while it waits.
+    daemonSettings: { env: { GT_SIM_WORK: '0', GT_SIM_HEARTBEAT_INTERVAL: '10m' } },
   });
   socket = await townSocket(town.root);
   await gtOk('up');
@@ -89,7 +110,15 @@ test('gt ask inside the mayor\'s session shows at the top of the page, with no r
   const text = (await page.innerText(item)).replace(/\s+/g, ' ');
   assert.match(text, /mayor asks: Ship the login fix to production now\?/);
   assert.match(text, /answer: yes \/ no/);
+  // The asker is blocked on its question (its heartbeat file, read by gt agents), and the page says
+  // so in its row; in Attention it is listed once, as the question.
+  await waitFor('gt agents: the mayor blocked: question', async () => {
+    const a = await mayorActivity();
+    return a.state === 'blocked' && a.reason === 'question';
+  }, 15_000, 100);
+  await waitFor('the row to say blocked: question', async () => (await mayorBadge()) === 'blocked: question', 15_000, 100);
   assert.is((await page.textContent('#attention-count'))?.trim(), '1');
+  assert.is(await page.locator('#attention-list li').count(), 1);
   // The asker is still waiting: gt ask has not ended.
   assert.not.match(mayorPane(), askEnded(SHIP));
   await page.locator('#attention').screenshot({ path: artifactPath('attention-question.png') });
@@ -144,9 +173,11 @@ test('answering from the page: confirmed, the options offered as choices; gt ask
   const pane = mayorPane();
   assert.match(pane, /^yes$/m, pane);
   assert.match(pane, new RegExp(`gt: asked ${shipId}; waiting up to 5m`));
-  // Gone from the page without a reload, and from gt questions.
+  // Gone from the page without a reload, and from gt questions; the mayor is no longer blocked.
   await page.waitForSelector('#attention', { state: 'hidden', timeout: 15_000 });
   assert.equal(await cliQuestions(), []);
+  await waitFor('the row no longer blocked', async () => !(await mayorBadge()).startsWith('blocked'), 15_000, 100);
+  assert.is.not((await mayorActivity()).state, 'blocked');
   assert.ok(await stillSamePage(), 'no reload');
 });
 
@@ -184,25 +215,22 @@ test('a question answered from the CLI leaves the page too; answering it there a
   assert.ok(await stillSamePage(), 'no reload');
 });
 
-test('a blocked agent: its row says blocked and why, and it is listed under Attention', async () => {
-  // gt agents rows carry no blocked state on main yet (issue 9's state model brings it): render
-  // the page's own snapshot with the mayor's row as such a read view will give it.
-  const shown = (await page.evaluate(`import('/assets/render.js').then((m) => {
-    const s = window.__lastSnapshot;
-    const since = new Date(Date.now() - 90_000).toISOString();
-    const agents = s.agents.map((a) => (a.identity === 'mayor' ? { ...a, activity: undefined, state: 'blocked', reason: 'question', state_since: since } : a));
-    m.renderSnapshot({ ...s, agents, attention: [{ kind: 'needs_human', agent: 'mayor', reason: 'question', since }] });
-    const row = document.querySelector('tr[data-identity="mayor"]');
-    return { state: row.dataset.state, badge: row.querySelector('td[data-col="state"] .badge').textContent, tone: row.querySelector('td[data-col="state"] .badge').dataset.tone, since: row.querySelector('td[data-col="since"]').textContent, attention: document.getElementById('attention-list').innerText };
-  })`)) as { state: string; badge: string; tone: string; since: string; attention: string };
+test('an agent blocked on a permission prompt (its CLI\'s hook reported it): its row says so and it is listed under Attention, live', async () => {
+  mayorHook('Notification', { notification_type: 'permission_prompt', message: 'Claude needs your permission to use Bash' });
+  await waitFor('the row to say blocked: permission', async () => (await mayorBadge()) === 'blocked: permission', 15_000, 100);
+  const item = '#attention-list li[data-kind="needs_human"][data-agent="mayor"]';
+  await page.waitForSelector(item, { timeout: 15_000 });
+  assert.match((await page.innerText(item)).replace(/\s+/g, ' '), /mayor needs a person: permission/);
+  assert.ok(await page.isVisible(`${item} button[data-action="attach"]`));
+  const first = await page.evaluate(`[...document.querySelectorAll('main > section, main > div')].find((e) => !e.hidden)?.id`);
+  assert.is(first, 'attention');
   // The attention section and the agents table under it.
   await page.screenshot({ path: artifactPath('attention-blocked.png') });
-  await page.evaluate(`import('/assets/render.js').then((m) => m.renderSnapshot(window.__lastSnapshot))`);
-  assert.equal(shown.state, 'blocked');
-  assert.is(shown.badge, 'blocked: question');
-  assert.is(shown.tone, 'warn');
-  assert.is(shown.since, '1m ago');
-  assert.match(shown.attention, /mayor needs a person: question/);
+  // The person settled it in the terminal; the CLI's turn ends: no longer listed.
+  mayorHook('Stop', {});
+  await page.waitForSelector('#attention', { state: 'hidden', timeout: 15_000 });
+  assert.is(await mayorBadge(), 'idle');
+  assert.ok(await stillSamePage(), 'no reload');
 });
 
 test.run();

@@ -16,11 +16,8 @@ import { waitFor } from '../helpers/town.js';
 type AgentRow = Parameters<typeof attentionItems>[1][number];
 const row = (p: Record<string, unknown>): AgentRow =>
   ({ identity: 'x', role: 'polecat', rig: 'r', name: null, session: 's', runtime: 'sim', supervised: true, liveness: 'alive', liveness_reason: '', pid: 1, state: null, hook: null, updated_at: '2026-01-01T00:00:00Z', restarts: 0, ...p }) as unknown as AgentRow;
-/**
- * A blocked agent as the read view reports it: today's row fields (state, reason, state_since) and
- * issue 9's `activity` (branch agents), so the test holds with either.
- */
-const blocked = (reason: string, since: string) => ({ state: 'blocked', reason, state_since: since, activity: { state: 'blocked', reason, since, last_seen: null, source: 'heartbeat' } });
+/** A blocked agent as the read view reports it (its activity, internal/agent/state.ts). */
+const blocked = (reason: string, since: string) => ({ activity: { state: 'blocked', reason, since, last_seen: null, source: 'heartbeat' } });
 
 const question = (p: Partial<QuestionItem>): QuestionItem => ({ kind: 'question', id: 'msg-1', from: 'mayor/', text: 'Ship it?', asked_at: '2026-01-01T00:00:00Z', expires_at: '2026-01-01T00:10:00Z', ...p });
 
@@ -28,7 +25,7 @@ test('questions first, named by the asking agent; an agent blocked on its own qu
   const agents = [
     row({ identity: 'mayor', role: 'mayor', rig: null, session: 'hq-mayor', ...blocked('question', '2026-01-01T00:00:01Z') }),
     row({ identity: 'r/witness', role: 'witness', session: 'r-witness', ...blocked('permission', '2026-01-01T00:00:02Z') }),
-    row({ identity: 'r/polecats/a', session: 'r-a', state: 'working' }),
+    row({ identity: 'r/polecats/a', session: 'r-a', activity: { state: 'working', since: null, last_seen: null, source: 'heartbeat' } }),
   ];
   const items = attentionItems([question({ id: 'msg-1', session: 'hq-mayor', options: ['yes', 'no'] }), question({ id: 'msg-2', from: 'gone/', session: 'old-session' })], agents);
   assert.equal(items, [
