@@ -100,6 +100,11 @@ test('a slung bead: the real Claude polecat is primed, runs gt hook, edits, comm
   ).catch((e) => {
     throw new Error(`${e}\nrequests: ${JSON.stringify(log(), null, 1)}\npane:\n${pane()}`);
   });
+  // The merge can land before the agent's last request (the answer to gt done's tool result)
+  // reaches the model: wait for that final text turn, then check the whole sequence.
+  await waitFor('the final text turn', () => log().some((r) => r.step === 4), 60_000, 250).catch((e) => {
+    throw new Error(`${e}\nrequests: ${JSON.stringify(log(), null, 1)}\npane:\n${pane()}`);
+  });
   const steps = log().filter((r) => r.step !== undefined);
   assert.equal(
     steps.slice(0, 5).map((r) => r.answer),

@@ -120,6 +120,11 @@ test('a slung bead: the real Codex polecat is primed by AGENTS.md, runs gt hook,
   await waitFor('gadget.txt merged onto main', () => gitIn(clone, ['ls-tree', '-r', '--name-only', 'main']).split('\n').includes('gadget.txt'), 120_000, 500).catch((e) => {
     throw new Error(`${e}\nrequests: ${JSON.stringify(log(), null, 1)}\npane:\n${pane()}`);
   });
+  // The merge can land before the agent's last request (the answer to gt done's tool result)
+  // reaches the model: wait for that final text turn, then check the whole sequence.
+  await waitFor('the final text turn', () => log().some((r) => r.answer === 'text'), 60_000, 250).catch((e) => {
+    throw new Error(`${e}\nrequests: ${JSON.stringify(log(), null, 1)}\npane:\n${pane()}`);
+  });
   const steps = log().filter((r) => r.step !== undefined && !r.answer.startsWith('held'));
   assert.equal(steps.map((r) => r.answer), ['tool:exec_command', 'tool:exec_command', 'tool:exec_command', 'tool:exec_command', 'text'], JSON.stringify(log(), null, 1));
   assert.match(steps[1]!.tool_results!.join('\n'), bead);
