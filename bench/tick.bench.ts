@@ -1,10 +1,14 @@
 /**
  * Tick cost vs town size (design section 10): 10, 50 and 100 idle `sim` polecat sessions on a
- * private tmux server. Each size runs real engine ticks in-process (observe -> decide -> act ->
- * persist, the daemon's own code) and counts every subprocess a tick spawns two ways: calls
- * through the Tmux wrapper, and every child_process spawn (hooked). The baseline, measured in the
- * same run, is the naive way to ask the same question: one `has-session -t =name` per session.
- * Budget: <= 3 subprocesses per tick whatever the size.
+ * private tmux server, then 500: the 100 Node sims and 400 light sims (bench/light-sim.sh: a shell
+ * that reports idle once and execs sleep; the Node sim's ~57 MB a session would not fit 500 on
+ * this box). Each size runs real engine ticks in-process (observe -> decide -> act -> persist, the
+ * daemon's own code) and counts every subprocess a tick spawns two ways: calls through the Tmux
+ * wrapper, and every child_process spawn (hooked). The baseline, measured in the same run, is the
+ * naive way to ask the same question: one `has-session -t =name` per session. It also reports the
+ * share of the tick spent reading /proc (process trees when a pane command does not decide, and
+ * each running agent's start time). Budget: <= 3 subprocesses per tick whatever the size.
+ * Wall time: about 2-3 minutes (most of it starting 500 sessions).
  */
 import childProcess from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +36,7 @@ const SOCKET = `gt-bench-${process.pid}-tick`;
 process.env.GT_TMUX_SOCKET = SOCKET;
 
 const { Tmux, killServer } = await import('../internal/tmux/index.js');
-const { engineTick } = await import('../internal/daemon/engine/run-tick.js');
+const { Engine } = await import('../internal/daemon/engine/engine.js');
 const { createFileLogger } = await import('../internal/daemon/logger.js');
 const { loadLaunchContext } = await import('../internal/session/context.js');
 const { launchAgent } = await import('../internal/session/launch.js');
@@ -73,7 +77,10 @@ async function settle(): Promise<void> {
 }
 
 const GT = join(import.meta.dirname, '..', 'dist', 'cmd', 'gt', 'main.js');
-const SIZES = [10, 50, 100];
+const SIZES = [10, 50, 100, 500];
+/** Up to this many sessions run the Node sim; the rest the light sim. */
+const NODE_SIMS = 100;
+const LIGHT_SIM = join(import.meta.dirname, 'light-sim.sh');
 const TICKS = Number(process.env.BENCH_TICKS ?? 10);
 const dir = mkdtempSync(join(tmpdir(), 'gt-bench-tick-'));
 const town = join(dir, 'town');
@@ -89,17 +96,32 @@ try {
     JSON.stringify({ patrols: { deacon: { enabled: false }, witness: { enabled: false }, refinery: { enabled: false }, boot: { enabled: false } }, env: { GT_SIM_HEARTBEAT_INTERVAL: '10m' } }),
   );
   const cfg = JSON.parse(readFileSync(layout.settingsFile, 'utf8')) as Record<string, unknown>;
-  writeFileSync(layout.settingsFile, JSON.stringify({ ...cfg, roles: { mayor: { enabled: false } }, daemon: { recovery_interval: '1h' } }));
-  writeFileSync(layout.rigsFile, JSON.stringify({ version: 1, rigs: { bench: { git_url: '/nonexistent', prefix: 'bn', added_at: new Date().toISOString() } } }));
+  writeFileSync(
+    layout.settingsFile,
+    JSON.stringify({ ...cfg, roles: { mayor: { enabled: false } }, daemon: { recovery_interval: '1h' }, agents: { lite: { command: LIGHT_SIM, args: [], process_names: ['sleep'] } } }),
+  );
+  writeFileSync(
+    layout.rigsFile,
+    JSON.stringify({
+      version: 1,
+      rigs: {
+        bench: { git_url: '/nonexistent', prefix: 'bn', added_at: new Date().toISOString() },
+        lite: { git_url: '/nonexistent', prefix: 'li', added_at: new Date().toISOString(), agent: 'lite' },
+      },
+    }),
+  );
 
   const launch = { ...loadLaunchContext(town), tmux };
   const log = createFileLogger(layout.daemonLog, { maxBytes: 10 * 1024 * 1024, keep: 1 });
-  const engine = { town, layout, tmux, log, settings: () => launch.settings, now: () => Date.now(), warned: new Set<string>() };
+  const engine = new Engine({ town, layout, tmux, log, settings: () => launch.settings, clock: () => Date.now() });
 
   let started = 0;
   for (const size of SIZES) {
     // Grow the town to `size` idle polecats, a few sessions at a time (each waits its health window).
-    const specs = Array.from({ length: size - started }, (_, i) => agentSpec({ role: 'polecat', rig: 'bench', name: `p${started + i + 1}` }, launch.rigs));
+    const specs = Array.from({ length: size - started }, (_, i) => {
+      const n = started + i + 1;
+      return agentSpec({ role: 'polecat', rig: n <= NODE_SIMS ? 'bench' : 'lite', name: `p${n}` }, launch.rigs);
+    });
     for (const s of specs) mkdirSync(join(town, s.workdir), { recursive: true });
     withLedger(layout, (l) => l.write(() => specs.forEach((s) => l.upsertAgentBead({ address: s.identity, prefix: s.prefix, session: s.session, agent_state: 'idle' }))));
     for (let i = 0; i < specs.length; i += 10) {
@@ -111,15 +133,16 @@ try {
     await settle();
 
     // Warm-up tick (installs the fast-path hooks once per server), then measured ticks.
-    await engineTick(engine);
+    await engine.tick(['bench']);
     const wall: number[] = [];
     const tmuxCalls: number[] = [];
     const procs: number[] = [];
+    const procMs: number[] = [];
     const actions: string[] = [];
     // Baseline, same run and same sessions: one has-session per session, one after another;
     // interleaved with the ticks so machine load affects both alike.
     const base: number[] = [];
-    const names = Array.from({ length: size }, (_, i) => agentSpec({ role: 'polecat', rig: 'bench', name: `p${i + 1}` }, launch.rigs).session);
+    const names = Array.from({ length: size }, (_, i) => agentSpec({ role: 'polecat', rig: i + 1 <= NODE_SIMS ? 'bench' : 'lite', name: `p${i + 1}` }, launch.rigs).session);
     const baseline = async () => {
       const t0 = performance.now();
       for (const n of names) {
@@ -133,8 +156,9 @@ try {
       const c0 = tmux.calls;
       const s0 = spawned;
       const t0 = performance.now();
-      const r = await engineTick(engine);
+      const r = await engine.tick(['bench']);
       wall.push(performance.now() - t0);
+      procMs.push(r.procMs);
       tmuxCalls.push(tmux.calls - c0);
       procs.push(spawned - s0);
       if (Object.keys(r.counts).length) actions.push(JSON.stringify(r.counts));
@@ -144,6 +168,7 @@ try {
     report(`tick: ${size} sessions, subprocesses/tick (max)`, maxProcs, 1, 'proc', 3);
     report(`tick: ${size} sessions, tmux calls/tick (max)`, Math.max(...tmuxCalls), 1, 'call', 3);
     report(`tick: ${size} sessions, wall vs has-session x${size}`, median(wall), median(base), 'ms');
+    report(`tick: ${size} sessions, /proc reads vs the whole tick`, median(procMs), median(wall), 'ms');
   }
 } finally {
   // Waits until the server (and with it every sim, by SIGHUP) is gone.

@@ -65,20 +65,30 @@ export function liveness(snap: Snapshot, sessionName: string, processNames: read
   return explainLiveness(snap, sessionName, processNames, procs).state;
 }
 
-/**
- * Whether a session is still inside its startup grace: created less than `graceMs` before the
- * snapshot was taken. Until its runtime has loaded, a new agent's pane shows a placeholder, a
- * shell or an interpreter, which looks exactly like a zombie; whoever is starting it (the daemon,
- * another `gt up`) must be left to finish. tmux records creation in whole seconds, so a session
- * can look up to a second older than it is.
- */
-export function inStartupGrace(snap: Snapshot, sessionName: string, graceMs: number): boolean {
-  if (!snap.ok) return false;
-  const s = snap.sessions.find((x) => x.name === sessionName);
-  return s !== undefined && snap.takenAt - s.created * 1000 < graceMs;
+export interface SettledLiveness extends LivenessDetail {
+  /** Set while a young session that looks like a zombie is still starting: when its grace ends. */
+  graceEnds?: number;
 }
 
-/** A zombie inside its startup grace is `unknown` (never acted on), not a zombie to kill. */
-export function settleStartup(state: Liveness, snap: Snapshot, sessionName: string, graceMs: number): Liveness {
-  return state === 'zombie' && inStartupGrace(snap, sessionName, graceMs) ? 'unknown' : state;
+/**
+ * Liveness as everyone acts on it (the daemon's observe and its pre-kill re-check, `gt up`,
+ * `gt agents`): explainLiveness, settled by the startup grace. Until its runtime has loaded, a
+ * new agent's pane shows a placeholder, a shell or an interpreter, which looks exactly like a
+ * zombie; whoever is starting it must be left to finish. So a zombie whose session was created
+ * less than `graceMs` before the snapshot is `unknown` (never acted on) until `graceEnds`.
+ * tmux records creation in whole seconds, so a session can look up to a second older than it is.
+ */
+export function settledLiveness(
+  snap: Snapshot,
+  sessionName: string,
+  processNames: readonly string[] | NameMatcher,
+  procs: ProcSource = defaultProcSource,
+  graceMs: number,
+): SettledLiveness {
+  const d = explainLiveness(snap, sessionName, processNames, procs);
+  if (d.state !== 'zombie' || !snap.ok) return d;
+  const created = snap.sessions.find((x) => x.name === sessionName)?.created;
+  const graceEnds = created === undefined ? undefined : created * 1000 + graceMs;
+  if (graceEnds === undefined || snap.takenAt >= graceEnds) return d;
+  return { state: 'unknown', reason: `starting (session ${Math.round((snap.takenAt - created! * 1000) / 1000)}s old, inside its startup grace): ${d.reason}`, graceEnds };
 }

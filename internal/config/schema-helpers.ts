@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AGENT_NAME_RE } from '../names.js';
 import { parseDuration, parseSize } from './units.js';
 
 /** A duration string ("500ms", "30s", "3m", "1h") parsed to milliseconds. */
@@ -32,7 +33,6 @@ export const sizeBytes = z
   });
 
 /** Names people give to rigs, agents and runtimes: safe in paths, session names and shells. */
-export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/;
 export const nameSchema = z
   .string()
-  .regex(NAME_RE, 'expected letters, digits, "-" or "_" (starting with a letter or digit, at most 63 characters)');
+  .regex(AGENT_NAME_RE, 'expected letters, digits, "-" or "_" (starting with a letter or digit, at most 63 characters)');

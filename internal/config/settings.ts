@@ -123,6 +123,8 @@ export const settingsSchema = z
       .prefault({}),
     restart: z
       .object({
+        // A death after a run at least this long is restarted at once (and is not a crash).
+        min_uptime: durationMs.prefault('30s'),
         initial_backoff: durationMs.prefault('30s'),
         multiplier: z.number().min(1).prefault(2),
         max_backoff: durationMs.prefault('10m'),
@@ -183,6 +185,7 @@ export const DEFAULT_SETTINGS_FILE = {
   deacon: { stale_after: '5m', very_stale_after: '20m', grace: '5m', boot_cooldown: '2m' },
   agents_health: { dead_after: '15m', gupp_after: '30m', spawning_grace: '5m', startup_grace: '5s' },
   restart: {
+    min_uptime: '30s',
     initial_backoff: '30s',
     multiplier: 2,
     max_backoff: '10m',

@@ -1,23 +1,17 @@
-import { GtError, messageOf } from '../errors.js';
+import { GtError } from '../errors.js';
 import { lockExclusive } from '../fsx/flock.js';
 import { resolveAgent } from '../session/resolve.js';
 import type { TownLayout } from '../town/layout.js';
 import { readRigs } from '../town/rigs.js';
 import { agentRestart, clearBackoff, loadRestartState, saveRestartState, type AgentRestart } from './policy/index.js';
-import { probeDaemon, verifyDaemon } from './probe.js';
+import { signalVerifiedDaemon, type DaemonNotice } from './probe.js';
 
 /** How long to wait for a tick that holds the restart state lock. */
 const LOCK_TIMEOUT_MS = 30_000;
 
 export interface ClearedAgent {
   agent: string;
-  was: { restarts: number; backoff_until: string | null; crash_loop: string | null };
-}
-
-export interface DaemonNotice {
-  notified: boolean;
-  pid: number | null;
-  reason?: string;
+  was: { crashes: number; next_attempt: string | null; crash_loop: string | null };
 }
 
 export interface ClearBackoffResult {
@@ -31,24 +25,10 @@ export interface ClearBackoffResult {
 
 function describe(s: AgentRestart, now: number): ClearedAgent['was'] {
   return {
-    restarts: s.restarts.length,
-    backoff_until: s.backoffUntil > now ? new Date(s.backoffUntil).toISOString() : null,
+    crashes: s.crashes.length,
+    next_attempt: s.backoffUntil > now ? new Date(s.backoffUntil).toISOString() : null,
     crash_loop: s.crashLoop ? new Date(s.crashLoop.since).toISOString() : null,
   };
-}
-
-/** A signal to the daemon, but only to a process proven to be this town's daemon. */
-export async function signalDaemon(layout: TownLayout, signal: NodeJS.Signals): Promise<DaemonNotice> {
-  const probe = await probeDaemon(layout);
-  if (!probe.running) return { notified: false, pid: null, reason: 'daemon is not running' };
-  const proof = verifyDaemon(layout, probe);
-  if (typeof proof === 'string') return { notified: false, pid: probe.pid, reason: `not signalled: ${proof}` };
-  try {
-    process.kill(proof.pid, signal);
-    return { notified: true, pid: proof.pid };
-  } catch (e) {
-    return { notified: false, pid: proof.pid, reason: messageOf(e) };
-  }
 }
 
 /**
@@ -71,7 +51,7 @@ export async function clearAgentBackoff(layout: TownLayout, input: string | unde
     }
   }
 
-  const lock = await lockExclusive(`${layout.restartState}.lock`, LOCK_TIMEOUT_MS);
+  const lock = await lockExclusive(layout.restartStateLock, LOCK_TIMEOUT_MS);
   if (!lock) throw new GtError('LOCK_HELD', `daemon/restart_state.json is locked for more than ${LOCK_TIMEOUT_MS / 1000}s`, { hint: 'a daemon tick may be stuck; see gt daemon logs' });
   const now = Date.now();
   const cleared: ClearedAgent[] = [];
@@ -98,6 +78,6 @@ export async function clearAgentBackoff(layout: TownLayout, input: string | unde
     lock.release();
   }
 
-  const daemon: DaemonNotice = cleared.length > 0 ? await signalDaemon(layout, 'SIGUSR2') : { notified: false, pid: null, reason: 'nothing to clear' };
+  const daemon: DaemonNotice = cleared.length > 0 ? await signalVerifiedDaemon(layout, 'SIGUSR2') : { notified: false, pid: null, reason: 'nothing to clear' };
   return { cleared, not_found: notFound, daemon, ...(warning ? { warning } : {}) };
 }

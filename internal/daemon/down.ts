@@ -4,6 +4,7 @@ import { Tmux, killServer, townSocketName } from '../tmux/index.js';
 import { stopAllSessions } from '../session/stop.js';
 import { townLayout } from '../town/layout.js';
 import { stopDaemon } from './stop.js';
+import { loadRestartState, saveRestartState, stopAll } from './policy/index.js';
 
 export interface DownResult {
   sessions: string[];
@@ -35,8 +36,27 @@ export async function townDown(town: string): Promise<DownResult> {
     // The town's server is kept alive while empty (for the fast path); with nothing left to run,
     // it goes too. Only this town's server: its socket name is derived from the town path.
     if (sweep.remaining.length === 0) await killServer(tmux).catch(() => undefined);
+    await recordStops(layout);
     const all = [...new Set([...sessions.sessions, ...sweep.sessions])].sort();
     return { sessions: all, processes: sessions.processes + sweep.processes, daemon, remaining: sweep.remaining };
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Every run gt down ended was ended on purpose: recorded as such in the restart tracker, so the
+ * next daemon (gt up) takes them for stops, not crashes, and starts the agents as first starts.
+ * Under the restart-state lock (the daemon is stopped by now, but `gt daemon clear-backoff` may run).
+ */
+async function recordStops(layout: ReturnType<typeof townLayout>): Promise<void> {
+  const lock = await lockExclusive(layout.restartStateLock, 30_000);
+  if (!lock) throw new GtError('LOCK_HELD', 'daemon/restart_state.json stayed locked for 30s; the stopped agents may count as crashes', { hint: 'gt daemon clear-backoff --all' });
+  try {
+    const loaded = loadRestartState(layout.restartState);
+    // Unreadable: nothing to record into; the next daemon starts with an empty tracker anyway.
+    if (loaded.warning || !Object.values(loaded.state.agents).some((a) => a.running)) return;
+    saveRestartState(layout.restartState, stopAll(loaded.state, Date.now(), 'gt down'));
   } finally {
     lock.release();
   }

@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomicSync } from '../fsx/atomic.js';
 import type { TownLayout } from '../town/layout.js';
-import { probeDaemon, verifyDaemon } from './probe.js';
+import { signalVerifiedDaemon } from './probe.js';
 
 /**
  * The emergency stop: while `<town>/ESTOP` exists the daemon starts, kills and nudges nothing
@@ -73,20 +73,6 @@ export function clearEstop(layout: TownLayout): boolean {
   }
 }
 
-/** Ask the running daemon (verified, never a recycled pid) for a tick now. Returns its pid or null. */
-export async function wakeDaemon(layout: TownLayout): Promise<number | null> {
-  const probe = await probeDaemon(layout);
-  if (!probe.running) return null;
-  const proof = verifyDaemon(layout, probe);
-  if (typeof proof === 'string') return null;
-  try {
-    process.kill(proof.pid, 'SIGUSR1');
-    return proof.pid;
-  } catch {
-    return null;
-  }
-}
-
 function safeUser(): string {
   try {
     return userInfo().username;
@@ -98,13 +84,14 @@ function safeUser(): string {
 /** `gt estop` and the dashboard: set ESTOP and, when that changed anything, wake the daemon so it logs the stop at once. */
 export async function engageEstop(layout: TownLayout, reason: string | undefined): Promise<EstopRecord & { changed: boolean }> {
   const changed = setEstop(layout, reason);
-  if (changed) await wakeDaemon(layout);
+  if (changed) await signalVerifiedDaemon(layout, 'SIGUSR1');
   return { ...readEstop(layout), changed };
 }
 
 /** `gt thaw` and the dashboard: remove ESTOP and wake the daemon (its pid, or null) so it reconciles at once. */
 export async function releaseEstop(layout: TownLayout): Promise<{ changed: boolean; path: string; daemon: number | null }> {
   const changed = clearEstop(layout);
-  const daemon = changed ? await wakeDaemon(layout) : null;
+  const woken = changed ? await signalVerifiedDaemon(layout, 'SIGUSR1') : undefined;
+  const daemon = woken?.notified ? woken.pid : null;
   return { changed, path: layout.estop, daemon };
 }

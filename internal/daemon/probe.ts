@@ -1,4 +1,5 @@
 import { callControl } from '../control/client.js';
+import { messageOf } from '../errors.js';
 import { isPingResult } from '../control/protocol/messages/ping.js';
 import { readPidFile, type PidRecord } from '../fsx/pidfile.js';
 import { flockHolders, processStartTime } from '../fsx/proc.js';
@@ -47,4 +48,33 @@ export function verifyDaemon(layout: TownLayout, answer: DaemonIdentity): Verifi
   const startTime = processStartTime(rec.pid);
   if (startTime === undefined) return `pid ${rec.pid} is gone`;
   return { ...rec, startTime };
+}
+
+export interface DaemonNotice {
+  /** The signal was sent. */
+  notified: boolean;
+  /** The daemon that answered (whether or not it was signalled), or null. */
+  pid: number | null;
+  /** Why nothing was sent. */
+  reason?: string;
+}
+
+/**
+ * Send `signal` to this town's daemon, but only to a process proven to be it (verifyDaemon):
+ * never to a recycled pid or to a daemon of another town. `beforeSignal` runs once the pid is
+ * proven and before the signal goes out, for a caller the signal may end (`gt handoff` runs in
+ * the session the daemon then recycles).
+ */
+export async function signalVerifiedDaemon(layout: TownLayout, signal: NodeJS.Signals, opts: { beforeSignal?: (pid: number) => void } = {}): Promise<DaemonNotice> {
+  const probe = await probeDaemon(layout);
+  if (!probe.running) return { notified: false, pid: null, reason: 'daemon is not running' };
+  const proof = verifyDaemon(layout, probe);
+  if (typeof proof === 'string') return { notified: false, pid: probe.pid, reason: `not signalled: ${proof}` };
+  opts.beforeSignal?.(proof.pid);
+  try {
+    process.kill(proof.pid, signal);
+    return { notified: true, pid: proof.pid };
+  } catch (e) {
+    return { notified: false, pid: proof.pid, reason: messageOf(e) };
+  }
 }

@@ -7,18 +7,19 @@ import { ConfigError, GtError, messageOf } from '../errors.js';
 import { tryLockExclusive } from '../fsx/flock.js';
 import { readPidFile, removePidFileIfOwned, writePidFile } from '../fsx/pidfile.js';
 import { startControlServer, InvalidParamsError, type ControlServer } from '../control/server.js';
-import { EVENT_NOTIFICATION, NOTIFY, PING, STATUS, SUBSCRIBE, TICK, type SubscribeResult } from '../control/protocol/messages/index.js';
+import { EVENT_NOTIFICATION, NOTIFY, PING, RECONCILE, STATUS, SUBSCRIBE, TICK, type SubscribeResult } from '../control/protocol/messages/index.js';
 import { notifyParamsSchema, subscribeParamsSchema, tickParamsSchema } from '../control/protocol/params.js';
 import { Tmux, townSocketName } from '../tmux/index.js';
 import { monotonicEpochClock } from './engine/clock.js';
-import type { EngineContext } from './engine/run-tick.js';
+import { Engine, type TickOptions, type TickReport } from './engine/engine.js';
+import { handleReconcile } from './handlers/handle-reconcile.js';
+import { ServerWatch } from './server-watch.js';
 import { EventBus } from './events.js';
 import { townLayout } from '../town/layout.js';
 import { createFileLogger, type Logger } from './logger.js';
 import { Ticker } from './ticker.js';
 import { writeDaemonState, type DaemonState } from './state.js';
 import { releaseParent, tellParent } from './ipc.js';
-import { runTick, type TickContext } from './tick.js';
 import { createServices } from './services.js';
 
 export interface RunOptions {
@@ -104,38 +105,58 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   const events = new EventBus();
   const abort = new AbortController();
   let requestStop: (why: string) => void = (why) => (pending.term = why);
-  const engine: EngineContext = {
+  const engine = new Engine({
     town: townRoot,
     layout,
     tmux: new Tmux(townSocketName(townRoot)),
     log,
     settings: () => settings,
-    now: monotonicEpochClock(),
-    warned: new Set(),
+    clock: monotonicEpochClock(),
     emit: (event) => events.emit(event),
-  };
-  const tickCtx: TickContext = { layout, log, settings: () => settings, state, engine };
-  const ticker = new Ticker({
+  });
+  // Options for the next tick (a reconcile from `gt up` releases agents stopped on purpose).
+  let nextTickOptions: TickOptions = {};
+  // Nothing fires when the tmux server itself dies: watch its process, and tick when it is gone.
+  const serverWatch = new ServerWatch((pid) => {
+    log.info(`tmux server pid ${pid} exited; reconciling now`);
+    void ticker.request('tmux server exited');
+  });
+  const ticker: Ticker<TickReport | undefined> = new Ticker<TickReport | undefined>({
     intervalMs: settings.daemon.recovery_interval,
     signal: abort.signal,
+    now: engine.now,
     onError: (e) => log.error(`tick failed: ${messageOf(e)}`),
+    // state.json says when the daemon wakes next and why, as scheduled (not guessed after a tick).
+    onSchedule: (next) => {
+      state.next_tick = new Date(next.at).toISOString();
+      state.next_tick_reason = next.reason;
+      state.next_interval_tick = new Date(ticker.nextIntervalAt).toISOString();
+      state.recovery_interval_ms = ticker.interval;
+      writeDaemonState(layout.daemonState, state);
+    },
     runTick: async (reasons) => {
       if (!existsSync(layout.townFile)) {
         // The town was deleted under us: nothing left to supervise, and no one could stop us.
         log.error(`town ${townRoot} is gone (no mayor/town.json); shutting down`);
         requestStop('town-removed');
-        return;
+        return { wake: null, value: undefined };
       }
-      const tick = state.tick_count + 1;
+      const tick = engine.stats.tickCount + 1;
+      const opts = nextTickOptions;
+      nextTickOptions = {};
       events.emit({ type: 'tick_start', tick, reasons });
+      let report: TickReport;
       try {
-        await runTick(tickCtx, reasons);
+        report = await engine.tick(reasons, opts);
       } finally {
-        events.emit({ type: 'tick_end', tick, ms: state.last_tick_ms, counts: state.last_tick_actions ?? {} });
+        state.tick_count = engine.stats.tickCount;
+        state.last_tick = engine.stats.lastTick;
+        state.last_tick_ms = engine.stats.lastTickMs;
+        state.last_tick_actions = engine.stats.lastTickActions;
+        events.emit({ type: 'tick_end', tick, ms: state.last_tick_ms, counts: state.last_tick_actions });
       }
-      state.next_tick = new Date(Date.now() + ticker.interval).toISOString();
-      state.recovery_interval_ms = ticker.interval;
-      writeDaemonState(layout.daemonState, state);
+      serverWatch.watch(engine.serverPid);
+      return { wake: report.wake, value: report };
     },
   });
 
@@ -172,6 +193,13 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
           const unsubscribe = events.subscribe((e) => send(EVENT_NOTIFICATION, e), p.data?.replay ?? 0);
           return { subscribed: true, seq: events.lastSeq, pid: process.pid };
         },
+        [RECONCILE]: handleReconcile({
+          tick: (reason, o) => {
+            if (o.releaseHeld) nextTickOptions = { ...nextTickOptions, releaseHeld: true };
+            if (o.startedSince !== undefined) nextTickOptions = { ...nextTickOptions, startedSince: Math.min(o.startedSince, nextTickOptions.startedSince ?? Infinity) };
+            return ticker.request(reason);
+          },
+        }),
         [TICK]: async (params) => {
           const p = tickParamsSchema.safeParse(params);
           if (!p.success) throw new InvalidParamsError('tick takes {"reason"?: string}');
@@ -199,11 +227,9 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     try {
       const next = loadSettings(layout.settingsFile);
       settings = next;
-      ticker.setInterval(next.daemon.recovery_interval);
       log.setLimits(next.daemon.log_max_size, next.daemon.log_keep);
-      state.recovery_interval_ms = next.daemon.recovery_interval;
-      state.next_tick = new Date(ticker.nextTickAt).toISOString();
-      writeDaemonState(layout.daemonState, state);
+      // Rescheduling writes the state (the new interval and next wake) when no tick runs.
+      ticker.setInterval(next.daemon.recovery_interval);
       log.info(`SIGHUP: settings reloaded (recovery_interval ${next.daemon.recovery_interval}ms)`);
     } catch (e) {
       log.warn(`SIGHUP: kept the previous settings: ${e instanceof ConfigError ? e.line : messageOf(e)}`);
@@ -234,11 +260,14 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   const sig = await stopped;
   log.info(`${sig}: shutting down after the current tick`);
   abort.abort();
+  serverWatch.stop();
   await Promise.all([ticker.idle(), services.stop()]);
   await server.close();
   state.running = false;
   state.stopped_at = new Date().toISOString();
   state.next_tick = null;
+  state.next_tick_reason = null;
+  state.next_interval_tick = null;
   try {
     writeDaemonState(layout.daemonState, state);
   } catch (e) {

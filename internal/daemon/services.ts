@@ -12,7 +12,7 @@ import { withLedger } from '../ledger/index.js';
 import { NOTIFY_KINDS, type NotifyEvent } from '../notify/event.js';
 import { notifierFromSettings } from '../notify/from-settings.js';
 import type { Notifier } from '../notify/notifier.js';
-import { listAgents } from '../session/agents.js';
+import { listAgents } from './agents-view.js';
 import type { TownLayout } from '../town/layout.js';
 import type { DaemonEvent, EventBus } from './events.js';
 import { JobScheduler } from './jobs/scheduler.js';

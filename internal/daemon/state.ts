@@ -11,6 +11,10 @@ export const daemonStateSchema = z.object({
   tick_count: z.number().int().min(0),
   last_tick: z.string().nullable(),
   next_tick: z.string().nullable(),
+  /** Why the daemon wakes then: a deadline decide reported ("deacon backoff ends") or "interval". */
+  next_tick_reason: z.string().nullable().optional(),
+  /** When the interval tick (the safety net) is due, whatever wakes the daemon before it. */
+  next_interval_tick: z.string().nullable().optional(),
   last_tick_ms: z.number().nullable(),
   recovery_interval_ms: z.number(),
   last_tick_actions: z.record(z.string(), z.number()).optional(),

@@ -6,7 +6,7 @@ import { GtError, messageOf } from '../errors.js';
 import { withLedger } from '../ledger/index.js';
 import { listRigs, type RigInfo } from '../rig/list.js';
 import { listQueue, type MqEntry } from '../rig/mq.js';
-import { listAgents, type AgentRow } from '../session/agents.js';
+import { listAgents, type AgentRow } from '../daemon/agents-view.js';
 import { townLayout } from '../town/layout.js';
 
 /**

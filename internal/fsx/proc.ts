@@ -188,3 +188,28 @@ export function readProcEnviron(pid: number): Map<string, string> | undefined {
   }
   return env;
 }
+
+/** Clock ticks per second in /proc/<pid>/stat (USER_HZ: 100 on every Linux platform gt runs on). */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * When the machine booted, on the clock `now` reads (epoch ms): `now` minus /proc/uptime. Process
+ * start times (clock ticks since boot) become epoch ms by adding them to this; undefined when
+ * /proc/uptime cannot be read.
+ */
+export function bootEpochMs(now: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/uptime', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const up = Number(text.split(' ')[0]);
+  return Number.isFinite(up) ? now - up * 1000 : undefined;
+}
+
+/** A process's start time as epoch ms (on the clock bootEpochMs was given), or undefined if it is gone. */
+export function processStartEpochMs(pid: number, bootEpoch: number): number | undefined {
+  const ticks = processStartTime(pid);
+  return ticks === undefined ? undefined : Math.round(bootEpoch + (ticks * 1000) / CLOCK_TICKS_PER_SECOND);
+}

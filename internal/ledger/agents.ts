@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GtError, InvalidInputError, errnoCode } from '../errors.js';
+import { SESSION_NAME_RE } from '../names.js';
 import { parseAddress, type Address } from './address.js';
 import { agentBeadId } from './identity.js';
 import { Store, notFound } from './store.js';
@@ -37,7 +38,7 @@ export function toAgentBead(b: Bead): AgentBead {
   };
 }
 
-const sessionSchema = z.string().regex(/^[a-zA-Z0-9_-]+$/, 'expected letters, digits, "-" or "_"').nullable();
+const sessionSchema = z.string().regex(SESSION_NAME_RE, 'expected letters, digits, "-" or "_" (at most 100)').nullable();
 
 export const agentInputSchema = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PREFIX_HINT, PREFIX_RE } from '../names.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import { describeIssues } from '../config/load.js';
 
@@ -14,11 +15,10 @@ export type AgentState = (typeof AGENT_STATES)[number];
 export const LIMITS = { title: 200, description: 100_000, label: 64, labels: 32, assignee: 200, id: 128 } as const;
 export const PRIORITY = { min: 0, max: 4, default: 2 } as const;
 
-export const PREFIX_RE = /^[a-z][a-z0-9]{0,9}$/;
 export const BEAD_ID_RE = /^[a-z][a-z0-9]*-[a-zA-Z0-9_-]+$/;
 
 export const beadIdSchema = z.string().max(LIMITS.id).regex(BEAD_ID_RE, 'expected a bead id like "gt-a1b2c"');
-export const prefixSchema = z.string().regex(PREFIX_RE, 'expected 1-10 lowercase letters or digits, starting with a letter');
+export const prefixSchema = z.string().regex(PREFIX_RE, PREFIX_HINT);
 export const titleSchema = z.string().trim().min(1, 'must not be empty').max(LIMITS.title, `at most ${LIMITS.title} characters`);
 export const descriptionSchema = z.string().max(LIMITS.description, `at most ${LIMITS.description} characters`);
 export const prioritySchema = z.number().int().min(PRIORITY.min).max(PRIORITY.max);

@@ -1,3 +1,4 @@
+import { isSessionName } from '../names.js';
 import type { TownLayout } from '../town/layout.js';
 import type { Address } from './address.js';
 import { agentBeadId, defaultSessionName, identityFromEnv } from './identity.js';
@@ -29,7 +30,7 @@ export function sessionAgent(layout: Pick<TownLayout, 'rigsFile'>, env: NodeJS.P
   if (!who) return undefined;
   const prefix = who.rig === undefined ? undefined : readRigs(layout).rigs[who.rig]?.prefix;
   const agentId = who.rig === undefined || prefix ? agentBeadId(who, prefix) : undefined;
-  const sessionEnv = env.GT_SESSION && /^[a-zA-Z0-9_-]+$/.test(env.GT_SESSION) ? env.GT_SESSION : undefined;
+  const sessionEnv = isSessionName(env.GT_SESSION) ? env.GT_SESSION : undefined;
   return { who, agentId, prefix, sessionEnv };
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { GtError, InvalidInputError } from '../errors.js';
 import { describeIssues } from '../config/load.js';
 import { tryLockExclusive } from '../fsx/flock.js';
-import { AGENT_NAME_RE } from '../session/names.js';
+import { AGENT_NAME_RE } from '../names.js';
 import { beadIdSchema } from '../ledger/schema.js';
 import { withLedger } from '../ledger/ledger.js';
 import type { TownLayout } from '../town/layout.js';

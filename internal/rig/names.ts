@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors.js';
-import { NAME_RE } from '../config/schema-helpers.js';
-import { PREFIX_RE, TOWN_SESSION_PREFIX } from '../session/names.js';
+import { AGENT_NAME_HINT, AGENT_NAME_RE, PREFIX_RE } from '../names.js';
+import { TOWN_SESSION_PREFIX } from '../session/names.js';
 import { MESSAGE_PREFIX } from '../ledger/ids.js';
 
 /**
@@ -16,11 +16,10 @@ export const RESERVED_RIG_NAMES = ['mayor', 'settings', 'daemon', 'deacon', '.be
  */
 export const RESERVED_PREFIXES: readonly string[] = [TOWN_SESSION_PREFIX, MESSAGE_PREFIX];
 
-const NAME_HINT = 'use letters, digits, "-" or "_", starting with a letter or digit (at most 63 characters)';
 const PREFIX_HINT = 'use 1-10 lowercase letters or digits, starting with a letter';
 
 export function validateRigName(name: string): string {
-  if (!NAME_RE.test(name)) throw new InvalidInputError(`invalid rig name ${JSON.stringify(name)}`, NAME_HINT);
+  if (!AGENT_NAME_RE.test(name)) throw new InvalidInputError(`invalid rig name ${JSON.stringify(name)}`, AGENT_NAME_HINT);
   if ((RESERVED_RIG_NAMES as readonly string[]).includes(name.toLowerCase())) {
     throw new InvalidInputError(`rig name ${JSON.stringify(name)} is taken by the town itself`, `pick another name; reserved: ${RESERVED_RIG_NAMES.join(', ')}`);
   }

@@ -1,18 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { GtError, messageOf } from '../errors.js';
+import { GtError } from '../errors.js';
 import { lockExclusive } from '../fsx/flock.js';
 import { withLedger, agentBeadId } from '../ledger/index.js';
 import { parseAddress } from '../ledger/address.js';
 import { loadLaunchContext } from '../session/context.js';
-import { describeStartFailure, launchAgent } from '../session/launch.js';
-import { agentSpec } from '../session/resolve.js';
+import type { LaunchContext } from '../session/launch.js';
+import { agentSpec, type AgentSpec } from '../session/resolve.js';
 import { townLayout } from '../town/layout.js';
 import { requireRig } from '../town/rigs.js';
 import { pickPolecatName } from './polecat-names.js';
 import { createPolecatWorktree, removePolecatWorktree } from './worktree.js';
 
-export interface SlingResult {
+export interface Slung {
   bead: string;
   rig: string;
   polecat: string;
@@ -20,21 +20,22 @@ export interface SlingResult {
   session: string;
   worktree: string;
   branch: string;
-  started: boolean;
-  /** Why the session did not start (the hook stays; the daemon restarts it). */
-  error?: string;
-  /** What gt settled in the CLI's own files for this start (e.g. trust for the worktree). */
-  settled?: string[];
+}
+
+export interface PreparedSling {
+  slung: Slung;
+  /** The polecat to start (through the daemon's one start path: daemon/sling.ts). */
+  spec: AgentSpec;
+  launch: LaunchContext;
 }
 
 /**
- * Hand a work bead to a new polecat of `rig`: pick a free name, hook the bead (compare-and-set:
- * of many concurrent slings of one bead exactly one wins), create its worktree on
- * `polecat/<name>`, start its session with the rig's runtime, then mark it working.
- * Name choice, hook and worktree happen under the rig's sling lock so two slings of different
- * beads never pick the same polecat.
+ * Hand a work bead to a new polecat of `rig`, up to its start: pick a free name, hook the bead
+ * (compare-and-set: of many concurrent slings of one bead exactly one wins) with the polecat
+ * `spawning`, and create its worktree on `polecat/<name>`. Name choice, hook and worktree happen
+ * under the rig's sling lock so two slings of different beads never pick the same polecat.
  */
-export async function sling(town: string, beadId: string, rig: string, opts: { healthWindowMs?: number } = {}): Promise<SlingResult> {
+export async function prepareSling(town: string, beadId: string, rig: string): Promise<PreparedSling> {
   const layout = townLayout(town);
   const ctx = loadLaunchContext(town);
   const entry = requireRig(ctx.rigs, rig);
@@ -82,25 +83,11 @@ export async function sling(town: string, beadId: string, rig: string, opts: { h
   }
 
   const spec = agentSpec({ role: 'polecat', rig, name }, ctx.rigs);
-  const base = { bead: beadId, rig, polecat: name, identity: spec.identity, session: spec.session, worktree: worktree.path, branch: worktree.branch };
-  let error: string | undefined;
-  let settled: string[] = [];
-  try {
-    const r = await launchAgent(ctx, spec, opts);
-    settled = r.planned.plan.settled;
-    if (r.died) error = describeStartFailure(r);
-  } catch (e) {
-    error = e instanceof GtError ? e.line : messageOf(e);
-  }
-  // Only from spawning: a quick agent may already have finished (done) within the health window.
-  if (!error) {
-    withLedger(layout, (l) =>
-      l.write(() => {
-        if (l.getAgentBead(agentId)?.agent_state === 'spawning') l.setAgentState(agentId, 'working');
-      }),
-    );
-  }
-  return { ...base, started: !error, ...(error ? { error } : {}), ...(settled.length ? { settled } : {}) };
+  return {
+    slung: { bead: beadId, rig, polecat: name, identity: spec.identity, session: spec.session, worktree: worktree.path, branch: worktree.branch },
+    spec,
+    launch: ctx,
+  };
 }
 
 /** The calling polecat's agent bead id, from its env identity. */

@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { GtError, InvalidInputError } from '../errors.js';
-import { AGENT_NAME_RE } from '../session/names.js';
+import { AGENT_NAME_RE } from '../names.js';
 import type { TownLayout } from '../town/layout.js';
 import { readRigs, requireRig } from './registry.js';
 import { git, gitStep, mainBranch, refExists, revParse } from './git.js';

@@ -1,7 +1,7 @@
 import type { Role } from '../config/roles.js';
 import { InvalidInputError } from '../errors.js';
-import { assertEnvName } from './startup.js';
-import { assertShellSafe } from './quote.js';
+import { assertEnvName } from '../names.js';
+import { assertShellSafe } from '../tmux/quote.js';
 import { identity, isTownRole, sessionName, assertRole } from './names.js';
 
 export interface RoleEnvOptions {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { DaemonSettings } from '../config/daemon-settings.js';
 import type { Settings } from '../config/settings.js';
@@ -145,12 +146,13 @@ function reportedSince(file: string, t: number): boolean {
 }
 
 /**
- * One line saying why a start failed: how the program ended and its last output lines (up to
- * ~20, joined with " | "), so the real cause (an ENOTFOUND above a vendor's closing words) is
- * kept in the log, the restart record and the mail.
+ * The one description of an agent that died in its health window (the daemon's starts, `gt up`
+ * through it, `gt sling`): how the program ended and its last output lines (up to ~20, joined
+ * with " | "), so the real cause (an ENOTFOUND above a vendor's closing words) is kept in the
+ * log, the restart record and the mail.
  */
 export function describeStartFailure(r: Extract<LaunchResult, { died: true }>, maxLines = 20): string {
-  const how = r.exitStatus !== undefined ? `exited with status ${r.exitStatus}` : r.signal ? `was killed by signal ${r.signal}` : 'died at once';
+  const how = r.exitStatus !== undefined ? `exited with status ${r.exitStatus}` : r.signal !== undefined ? `was killed by ${signalName(r.signal)}` : 'died at once';
   const lines = r.output
     .split('\n')
     .map((l) => l.trimEnd())
@@ -158,3 +160,10 @@ export function describeStartFailure(r: Extract<LaunchResult, { died: true }>, m
     .slice(-maxLines);
   return `${r.runtime.command} ${how}${lines.length ? `; last output: ${lines.join(' | ')}` : ''}`;
 }
+
+/** A signal number as people know it (9 -> SIGKILL); the number when the platform has no name for it. */
+export function signalName(signal: number): string {
+  const found = Object.entries(constants.signals).find(([, n]) => n === signal);
+  return found ? found[0] : `signal ${signal}`;
+}
+

@@ -1,5 +1,6 @@
 import { ROLES, type Role } from '../config/roles.js';
 import { InvalidInputError } from '../errors.js';
+import { AGENT_NAME_HINT, AGENT_NAME_RE, PREFIX_HINT, PREFIX_RE, SESSION_NAME_RE } from '../names.js';
 
 /**
  * Role <-> tmux session name <-> identity (design sections 1 and 4). Pure and zod-free: the
@@ -18,12 +19,6 @@ import { InvalidInputError } from '../errors.js';
  * role loader check that the two agree.
  */
 
-/** tmux session names gt creates or accepts (design section 4). */
-export const SESSION_NAME_RE = /^[a-zA-Z0-9_-]+$/;
-/** Same as NAME_RE in config/schema-helpers.ts (copied so this module does not load zod). */
-export const AGENT_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/;
-/** A rig's bead prefix, as mayor/rigs.json requires it. Never contains "-", so it splits cleanly. */
-export const PREFIX_RE = /^[a-z][a-z0-9]{0,9}$/;
 /** Session prefix of the town-level roles; no rig may use it as its prefix. */
 export const TOWN_SESSION_PREFIX = 'hq';
 
@@ -68,7 +63,7 @@ export function needsName(role: Role): boolean {
   return (NAMED_ROLES as readonly string[]).includes(role);
 }
 
-const NAME_HINT = 'use letters, digits, "-" or "_", starting with a letter or digit (at most 63 characters)';
+const NAME_HINT = AGENT_NAME_HINT;
 
 export function assertRole(role: string): Role {
   if (!isRole(role)) throw new InvalidInputError(`unknown role ${JSON.stringify(role)}`, `use one of ${ROLES.join(', ')}`);
@@ -85,7 +80,7 @@ export function assertPrefix(prefix: string | undefined): string {
   if (prefix === undefined || !PREFIX_RE.test(prefix)) {
     throw new InvalidInputError(
       `invalid rig prefix ${JSON.stringify(prefix ?? '')}`,
-      'expected 1-10 lowercase letters or digits, starting with a letter',
+      PREFIX_HINT,
     );
   }
   if (prefix === TOWN_SESSION_PREFIX) {
@@ -96,7 +91,7 @@ export function assertPrefix(prefix: string | undefined): string {
 
 export function assertSessionName(session: string): string {
   if (!SESSION_NAME_RE.test(session)) {
-    throw new InvalidInputError(`invalid session name ${JSON.stringify(session)}`, 'session names use only letters, digits, "-" and "_"');
+    throw new InvalidInputError(`invalid session name ${JSON.stringify(session)}`, 'session names use only letters, digits, "-" and "_" (at most 100)');
   }
   return session;
 }

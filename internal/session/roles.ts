@@ -6,7 +6,7 @@ import { readJsonFile } from '../config/load.js';
 import { packageRoot } from '../fsx/package-root.js';
 import { ConfigError, errnoCode, messageOf } from '../errors.js';
 import { ROLE_PATTERNS, assertRole } from './names.js';
-import { ENV_NAME_RE } from './startup.js';
+import { ENV_NAME_RE } from '../names.js';
 
 /**
  * roles/<role>/role.json: what a role is, shipped with gt (read from the package root, never

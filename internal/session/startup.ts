@@ -1,15 +1,6 @@
 import { InvalidInputError } from '../errors.js';
-import { shellQuote, shellQuoteArgv } from './quote.js';
-
-/** Names a shell can export: no "=", no spaces, nothing to expand. */
-export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-export function assertEnvName(name: string): string {
-  if (!ENV_NAME_RE.test(name)) {
-    throw new InvalidInputError(`invalid environment variable name ${JSON.stringify(name)}`, 'use letters, digits and "_", not starting with a digit');
-  }
-  return name;
-}
+import { assertEnvName } from '../names.js';
+import { shellQuote, shellQuoteArgv } from '../tmux/quote.js';
 
 /**
  * The single shell command a tmux pane runs to start an agent:

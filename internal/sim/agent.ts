@@ -50,14 +50,23 @@ export function runSim(opts: SimOptions, work: WorkHook = idleWork, io: SimIo = 
   }
 
   let hung = false;
-  let status: WorkStatus = { state: 'idle' };
+  let status: WorkStatus = { state: 'starting' };
   let busy = 0; // nudged commands in flight: reported as "working"
+  let written: string | undefined; // the state last written
 
-  const beat = () => {
+  /**
+   * Report like a real agent's hooks do: every sign of progress is written (its time is the
+   * heartbeat's timestamp); a state that did not change and made no progress is not, so an agent
+   * idle at its prompt keeps the time it went idle.
+   */
+  const beat = (progress: boolean) => {
     if (hung) return;
+    const state = busy > 0 && (status.state === 'idle' || status.state === 'starting') ? 'working' : status.state;
+    if (!progress && state === written) return;
+    written = state;
     const hb: HeartbeatFile = {
       timestamp: new Date().toISOString(),
-      state: busy > 0 && status.state === 'idle' ? 'working' : status.state,
+      state,
       ...(status.bead ? { bead: status.bead } : {}),
       pid: process.pid,
       ...(childPid ? { child_pid: childPid } : {}),
@@ -95,7 +104,7 @@ export function runSim(opts: SimOptions, work: WorkHook = idleWork, io: SimIo = 
     } finally {
       working = false;
     }
-    beat();
+    beat(status.progress ?? status.state === 'working');
   };
 
   const hang = () => {
@@ -105,7 +114,7 @@ export function runSim(opts: SimOptions, work: WorkHook = idleWork, io: SimIo = 
   };
 
   say(`gt-sim: ${opts.identity} in session ${opts.session} (town ${opts.town})`);
-  beat();
+  beat(true);
   if (opts.hangAfterMs === 0) hang();
   else if (opts.hangAfterMs !== undefined) setTimeout(hang, opts.hangAfterMs);
 
@@ -150,7 +159,7 @@ export function runSim(opts: SimOptions, work: WorkHook = idleWork, io: SimIo = 
     }
     if (args) {
       busy++;
-      beat();
+      beat(true);
       try {
         const r = await runGt(args, { env: gtEnv });
         if (r.stdout) io.write(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
@@ -160,7 +169,7 @@ export function runSim(opts: SimOptions, work: WorkHook = idleWork, io: SimIo = 
         say(`gt-sim: gt ${args.join(' ')} failed: ${messageOf(e)}`);
       } finally {
         busy--;
-        beat();
+        beat(true);
       }
     }
     if (!hung) io.write(prompt);

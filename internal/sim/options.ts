@@ -3,7 +3,8 @@ import { ROLES, type Role } from '../config/roles.js';
 import { durationMs } from '../config/schema-helpers.js';
 import { parseWith } from '../config/load.js';
 import { InvalidInputError } from '../errors.js';
-import { SESSION_NAME_RE, identity, isTownRole, sessionName } from '../session/names.js';
+import { SESSION_NAME_RE } from '../names.js';
+import { identity, isTownRole, sessionName } from '../session/names.js';
 
 /**
  * The sim's configuration, all from the environment a session starts with (roleEnv sets the GT_*

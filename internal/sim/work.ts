@@ -1,10 +1,12 @@
 /**
- * Extension point for the ledger issue: what the sim does with its hook.
+ * What the sim does each cycle (its "turn"), and what it then reports.
  *
- * Each heartbeat interval the sim calls its WorkHook once (never two at a time) and writes the
- * returned state and bead into its heartbeat file. The default does nothing and reports "idle".
- * A ledger-backed hook will read the agent's hook bead, do the work in the worktree (e.g. commit
- * a file) and run `gt done` through `ctx.runGt`, returning {state: 'working', bead} meanwhile.
+ * Each heartbeat interval the sim calls its WorkHook once (never two at a time). The returned
+ * state goes into its heartbeat file the way a real agent's hooks report it (the shared
+ * contract): a step that made progress is written (its time is the last sign of progress); an
+ * unchanged idle state is not rewritten, so an agent idle at its prompt shows since when it has
+ * been idle. idleWork does nothing and reports idle; busyWork reports progress every cycle (a
+ * turn that keeps working); the ledger work (ledger-work.ts) does the role's real work.
  */
 
 export interface WorkContext {
@@ -24,8 +26,13 @@ export interface WorkStatus {
   /** Goes into the heartbeat file: idle | working | done | stuck ... */
   state: string;
   bead?: string;
+  /** The step did something (a sign of progress); by default: the state is `working`. */
+  progress?: boolean;
 }
 
 export type WorkHook = (ctx: WorkContext) => Promise<WorkStatus>;
 
 export const idleWork: WorkHook = async () => ({ state: 'idle' });
+
+/** A turn that keeps going: working, with progress, every cycle (GT_SIM_WORK=busy). */
+export const busyWork: WorkHook = async () => ({ state: 'working', progress: true });

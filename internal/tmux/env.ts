@@ -1,5 +1,6 @@
 import { TmuxError } from './errors.js';
-import { sessionTarget, validateEnvKey, validateEnvValue } from './names.js';
+import { assertEnvName } from '../names.js';
+import { sessionTarget, validateEnvValue } from './names.js';
 import type { Tmux } from './run.js';
 
 /**
@@ -7,19 +8,19 @@ import type { Tmux } from './run.js';
  * now on (new windows, respawns); a running process's environment cannot be changed from outside.
  */
 export async function setSessionEnv(tmux: Tmux, session: string, key: string, value: string): Promise<void> {
-  validateEnvKey(key);
+  assertEnvName(key);
   validateEnvValue(key, value);
   await tmux.run(['set-environment', '-t', sessionTarget(session), key, value]);
 }
 
 export async function unsetSessionEnv(tmux: Tmux, session: string, key: string): Promise<void> {
-  validateEnvKey(key);
+  assertEnvName(key);
   await tmux.run(['set-environment', '-u', '-t', sessionTarget(session), key]);
 }
 
 /** A variable from the session's environment; undefined when unset (or marked removed). */
 export async function getSessionEnv(tmux: Tmux, session: string, key: string): Promise<string | undefined> {
-  validateEnvKey(key);
+  assertEnvName(key);
   const r = await tmux.run(['show-environment', '-t', sessionTarget(session), key], { allowFailure: true });
   if (!r.ok) {
     if (/unknown variable/.test(r.stderr)) return undefined;

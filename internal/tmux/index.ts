@@ -6,11 +6,8 @@ export { Tmux, DEFAULT_TMUX_TIMEOUT_MS, type TmuxOptions, type RunOptions, type 
 export { TmuxError, SessionExistsError, isNoServerMessage, isNotFoundMessage } from './errors.js';
 export { townSocketName, socketPath, TMUX_SOCKET_ENV } from './socket.js';
 export {
-  SESSION_NAME_RE,
-  isValidSessionName,
   validateSessionName,
   validateSocketName,
-  validateEnvKey,
   validatePaneId,
   sessionTarget,
   sessionPaneTarget,

@@ -1,27 +1,16 @@
 import { InvalidInputError } from '../errors.js';
+import { isSessionName } from '../names.js';
 
-/**
- * tmux session names gt creates or targets. Letters, digits, '-' and '_' only: no ':' or '.'
- * (tmux target syntax), no '#' (formats), nothing a shell would interpret, so a valid name is safe
- * everywhere it is pasted. Bounded so a name always fits a status line and a socket path.
- */
-export const SESSION_NAME_RE = /^[a-zA-Z0-9_-]{1,100}$/;
+/* Session names follow the one rule in internal/names.ts (SESSION_NAME_RE). */
 
 /** Socket names (`-L`): the same alphabet plus '.', never '/', so they stay a file name. */
 export const SOCKET_NAME_RE = /^[a-zA-Z0-9_.-]{1,100}$/;
 
-/** Environment variable names we pass to tmux (`-e`, set-environment). */
-export const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /** tmux pane ids (`%N`): the only form gt uses to target a single pane. */
 export const PANE_ID_RE = /^%\d+$/;
 
-export function isValidSessionName(name: unknown): name is string {
-  return typeof name === 'string' && SESSION_NAME_RE.test(name);
-}
-
 export function validateSessionName(name: string): string {
-  if (!isValidSessionName(name)) {
+  if (!isSessionName(name)) {
     throw new InvalidInputError(`invalid tmux session name ${JSON.stringify(name)}`, 'session names use only letters, digits, "-" and "_" (at most 100)');
   }
   return name;
@@ -32,13 +21,6 @@ export function validateSocketName(name: string): string {
     throw new InvalidInputError(`invalid tmux socket name ${JSON.stringify(name)}`, 'socket names use only letters, digits, ".", "-" and "_"');
   }
   return name;
-}
-
-export function validateEnvKey(key: string): string {
-  if (typeof key !== 'string' || !ENV_KEY_RE.test(key)) {
-    throw new InvalidInputError(`invalid environment variable name ${JSON.stringify(key)}`, 'use letters, digits and "_", not starting with a digit');
-  }
-  return key;
 }
 
 /** Values may hold anything printable; NUL cannot be carried by an environment at all. */

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { GtError } from '../errors.js';
 import { pidRunning } from '../fsx/proc.js';
 import { SessionExistsError, TmuxError, isNoServerMessage, isNotFoundMessage } from './errors.js';
-import { validateEnvKey, validateEnvValue, validatePaneId, validateSessionName, sessionTarget } from './names.js';
+import { assertEnvName } from '../names.js';
+import { validateEnvValue, validatePaneId, validateSessionName, sessionTarget } from './names.js';
 import { escapeFormat } from './quote.js';
 import type { Tmux } from './run.js';
 import { findSession, snapshot, type PaneInfo } from './snapshot.js';
@@ -98,7 +99,7 @@ export async function createSession(tmux: Tmux, opts: CreateSessionOptions): Pro
     [SOCKET_MARKER_ENV, tmux.socket],
   ];
   for (const [k, v] of Object.entries(opts.env ?? {})) {
-    validateEnvKey(k);
+    assertEnvName(k);
     if (k === SESSION_MARKER_ENV || k === SOCKET_MARKER_ENV) continue; // gt owns the markers
     env.push([k, validateEnvValue(k, v)]);
   }

@@ -5,7 +5,7 @@ import { assertSocketPathFits } from '../control/socket-path.js';
 import { writeFileAtomicSync, writeJsonAtomicSync } from '../fsx/atomic.js';
 import { packageRoot } from '../fsx/package-root.js';
 import { GtError, InvalidInputError, errnoCode } from '../errors.js';
-import { NAME_RE } from '../config/schema-helpers.js';
+import { AGENT_NAME_RE } from '../names.js';
 import { parseWith } from '../config/load.js';
 import { settingsSchema } from '../config/settings.js';
 import { daemonSettingsSchema } from '../config/daemon-settings.js';
@@ -37,7 +37,7 @@ export function defaultTownName(dir: string): string {
 export function installTown(dir: string, opts: InstallOptions = {}): InstallResult {
   const root = resolve(dir);
   const name = opts.name ?? defaultTownName(root);
-  if (!NAME_RE.test(name)) {
+  if (!AGENT_NAME_RE.test(name)) {
     throw new InvalidInputError(`invalid town name ${JSON.stringify(name)}`, 'use letters, digits, "-" or "_", starting with a letter or digit');
   }
   const agent = opts.agent ?? 'claude';

@@ -19,6 +19,8 @@ export function townLayout(root: string) {
     daemonState: join(daemonDir, 'state.json'),
     daemonLog: join(daemonDir, 'daemon.log'),
     restartState: join(daemonDir, 'restart_state.json'),
+    /** Held for a whole tick by the daemon, and by anyone else who changes restart_state.json. */
+    restartStateLock: join(daemonDir, 'restart_state.lock'),
     notifyState: join(daemonDir, 'notify_state.json'),
     jobsState: join(daemonDir, 'jobs.json'),
     controlSocket: join(daemonDir, 'control.sock'),

@@ -38,7 +38,7 @@ interface CliRow {
   liveness: string;
   state: string | null;
   hook: string | null;
-  restarts: number;
+  crashes: number;
   pid: number | null;
 }
 const cliAgents = async (): Promise<CliRow[]> => JSON.parse(await gtOk('agents', '--json')) as CliRow[];
@@ -49,7 +49,7 @@ const cliAgents = async (): Promise<CliRow[]> => JSON.parse(await gtOk('agents',
  */
 const ROWS_IN_PAGE = `[...document.querySelectorAll('#agents-body tr')].map((tr) => {
   const cell = (c) => (tr.querySelector('td[data-col="' + c + '"]')?.textContent ?? '').trim();
-  return { identity: tr.dataset.identity, liveness: tr.dataset.liveness, state: tr.dataset.state, role: cell('role'), rig: cell('rig'), hook: cell('hook'), restarts: cell('restarts') };
+  return { identity: tr.dataset.identity, liveness: tr.dataset.liveness, state: tr.dataset.state, role: cell('role'), rig: cell('rig'), hook: cell('hook'), crashes: cell('crashes') };
 })`;
 interface PageRow {
   identity: string;
@@ -58,11 +58,11 @@ interface PageRow {
   role: string;
   rig: string;
   hook: string;
-  restarts: string;
+  crashes: string;
 }
 const pageRows = () => page.evaluate(ROWS_IN_PAGE) as Promise<PageRow[]>;
 const expectedRows = (rows: CliRow[]) =>
-  rows.map((a) => ({ identity: a.identity, liveness: a.liveness, state: a.state ?? '', role: a.role, rig: a.rig ?? '-', hook: a.hook ?? '-', restarts: String(a.restarts) }));
+  rows.map((a) => ({ identity: a.identity, liveness: a.liveness, state: a.state ?? '', role: a.role, rig: a.rig ?? '-', hook: a.hook ?? '-', crashes: String(a.crashes) }));
 
 /** The mayor's agent process (the pane's gt-sim), or undefined while it is not running. */
 function mayorPid(): number | undefined {
@@ -170,7 +170,7 @@ test('kill -9 of an agent: its row goes dead, then runs again, with no reload', 
   });
   const third = await waitFor('the mayor running again', mayorPid, 10_000);
   assert.is.not(third, second);
-  assert.ok(Number(await page.textContent('tr[data-identity="mayor"] td[data-col="restarts"]')) >= 1, 'restarts counted');
+  assert.ok(Number(await page.textContent('tr[data-identity="mayor"] td[data-col="crashes"]')) >= 1, 'crashes counted');
   // The daemon's own account of it reached the event feed.
   await page.waitForSelector('#feed-list li >> text=/fast path: (pane-exited|session-closed)/');
   await page.waitForSelector('#feed-list li >> text=/mayor/');
@@ -182,11 +182,11 @@ test('clear backoff from the page: confirmed, then the daemon forgets the restar
   // Cancel first: nothing happens.
   await page.click('tr[data-identity="mayor"] button[data-action="clear-backoff"]');
   await page.click('#confirm-cancel');
-  assert.ok((await cliAgents()).find((a) => a.identity === 'mayor')!.restarts >= 1, 'cancel changed nothing');
+  assert.ok((await cliAgents()).find((a) => a.identity === 'mayor')!.crashes >= 1, 'cancel changed nothing');
   await act('tr[data-identity="mayor"] button[data-action="clear-backoff"]');
   await page.waitForSelector('#toast >> text=cleared mayor');
-  await waitFor('gt agents to show no restarts for the mayor', async () => (await cliAgents()).find((a) => a.identity === 'mayor')!.restarts === 0, 10_000);
-  await page.waitForSelector('tr[data-identity="mayor"] td[data-col="restarts"] >> text="0"');
+  await waitFor('gt agents to show no crashes for the mayor', async () => (await cliAgents()).find((a) => a.identity === 'mayor')!.crashes === 0, 10_000);
+  await page.waitForSelector('tr[data-identity="mayor"] td[data-col="crashes"] >> text="0"');
 });
 
 test('nudge from the page types into the agent (the same nudge as gt nudge)', async () => {

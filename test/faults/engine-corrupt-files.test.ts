@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { faultTown, matching, type FaultTown } from '../helpers/engine-faults.js';
 import { lockExclusive } from '../../internal/fsx/flock.js';
+import { townLayout } from '../../internal/town/layout.js';
 import { daemonPids, readJson, waitFor } from '../helpers/town.js';
 
 let ft: FaultTown;
@@ -92,7 +93,7 @@ test('a corrupt deacon/heartbeat.json: one warning over many ticks, the deacon l
 
 test('a corrupt daemon/restart_state.json: one warning, loaded as empty and rewritten whole; again later, logged again', async () => {
   const file = join(ft.root, 'daemon', 'restart_state.json');
-  const lock = `${file}.lock`;
+  const lock = townLayout(ft.root).restartStateLock;
   assert.ok(readJson(file).agents.deacon, 'the tracker knows the deacon before the fault');
   const lines = await corruptAndWatch(file, '{"version": 1, "agents": {"deacon": {"restarts": "many"', 10, lock);
   const warned = matching(lines, /restart.state.*starting with an empty/i);
@@ -100,7 +101,7 @@ test('a corrupt daemon/restart_state.json: one warning, loaded as empty and rewr
   assertSteady(lines);
   // Treated as absent: the next save writes a valid (fresh) file.
   const rewritten = readJson(file);
-  assert.is(rewritten.version, 1);
+  assert.is(rewritten.version, 2);
   assert.type(rewritten.agents, 'object');
   // A second, separate corruption (the ticks watched above loaded the rewritten file, readable,
   // which ended the first episode) is reported again (once).

@@ -43,8 +43,9 @@ test.before(async () => {
     settings: {
       daemon: { recovery_interval: '250ms' },
       deacon: { grace: `${GRACE}ms`, stale_after: '1s', very_stale_after: '2s' },
-      // A backoff longer than a slow box needs to boot a sim, so nothing but the policy restarts it.
-      restart: { initial_backoff: '2s' },
+      // A backoff longer than a slow box needs to boot a sim, so nothing but the policy restarts it;
+      // min_uptime scaled down with the grace, so a run past its grace is a long one (restarted at once).
+      restart: { initial_backoff: '2s', min_uptime: '5s' },
       agents: { hangsim: { command: process.execPath, args: [GT_BIN, 'sim'], process_names: ['gt-sim'], env: { GT_SIM_HANG: '1' } } },
       roles: { deacon: { agent: 'hangsim' }, mayor: { enabled: false } },
     },

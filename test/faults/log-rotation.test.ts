@@ -9,7 +9,11 @@ import { pidRunning } from '../../internal/fsx/proc.js';
 let town: TempTown;
 let pid: number;
 test.before(async () => {
-  town = await makeTown({ settings: { daemon: { recovery_interval: '10m', log_max_size: '4KB', log_keep: 2 } } });
+  // No agents to supervise: the only lines logged are the ones this test provokes.
+  town = await makeTown({
+    settings: { daemon: { recovery_interval: '10m', log_max_size: '4KB', log_keep: 2 }, roles: { mayor: { enabled: false } } },
+    daemonSettings: { patrols: { deacon: { enabled: false } } },
+  });
   const r = await gt(['daemon', 'start', '--town', town.root]);
   if (r.code !== 0) throw new Error(r.stderr);
   pid = Number(/pid (\d+)/.exec(r.stdout)![1]);

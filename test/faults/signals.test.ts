@@ -11,8 +11,9 @@ let pid: number;
 const state = () => readJson(join(town.root, 'daemon', 'state.json'));
 
 test.before(async () => {
-  // A long interval: any extra tick seen here came from a signal, not the timer.
-  town = await makeTown({ settings: { daemon: { recovery_interval: '10m' } } });
+  // A long interval and no agents to supervise (so no deadline either, such as a failed start's
+  // retry): any extra tick seen here came from a signal, not the timer.
+  town = await makeTown({ settings: { daemon: { recovery_interval: '10m' }, roles: { mayor: { enabled: false } } }, daemonSettings: { patrols: { deacon: { enabled: false } } } });
   const r = await gt(['daemon', 'start', '--town', town.root]);
   if (r.code !== 0) throw new Error(r.stderr);
   pid = Number(/pid (\d+)/.exec(r.stdout)![1]);

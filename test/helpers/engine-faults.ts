@@ -25,7 +25,8 @@ export interface FaultTown {
   log(): string[];
   /** Mail in an inbox (claimed messages included). */
   inbox(address: string): Promise<Array<{ id: string; subject: string; body: string; status: string; from: string }>>;
-  addRig(name: string, prefix: string): Promise<void>;
+  /** `gt rig add` with a fresh source repo; `extra` arguments go through (e.g. --agent NAME). */
+  addRig(name: string, prefix: string, ...extra: string[]): Promise<void>;
   /** gt down, the town's tmux server, the files. */
   teardown(): Promise<void>;
 }
@@ -70,10 +71,10 @@ export async function faultTown(opts: { settings?: Record<string, unknown>; env?
     async inbox(address) {
       return JSON.parse(await ft.gtOk(['mail', 'inbox', address, '--all', '--json']));
     },
-    async addRig(name, prefix) {
+    async addRig(name, prefix, ...extra) {
       const src = join(root, '..', `src-${name}`);
       makeSourceRepo(src);
-      await ft.gtOk(['rig', 'add', name, src, '--prefix', prefix]);
+      await ft.gtOk(['rig', 'add', name, src, '--prefix', prefix, ...extra]);
     },
     async teardown() {
       await gt(['down', '--town', root]).catch(() => undefined);

@@ -98,19 +98,18 @@ test.after(async () => {
   await town?.cleanup();
 });
 
-test('heartbeat file appears, names the process, and keeps refreshing; comm is gt-sim', async () => {
-  const sim = startSim({}, 'hq-deacon');
+test('a working sim refreshes its heartbeat file at every sign of progress; comm is gt-sim', async () => {
+  const sim = startSim({ GT_SIM_WORK: 'busy' }, 'hq-deacon');
   try {
     const first = await waitFor('first heartbeat', () => readHeartbeat('hq-deacon'));
     assert.is(first.pid, sim.pid);
-    assert.is(first.state, 'idle');
     assert.is(first.child_pid, undefined);
-    // Several refreshes, each with a newer timestamp.
+    // Several refreshes, each with a newer timestamp, each saying it is working.
     let last = first.timestamp;
     for (let i = 0; i < 3; i++) {
       last = await waitFor(`heartbeat refresh ${i + 1}`, () => {
         const hb = readHeartbeat('hq-deacon');
-        return hb && hb.timestamp > last ? hb.timestamp : undefined;
+        return hb && hb.timestamp > last && hb.state === 'working' ? hb.timestamp : undefined;
       });
     }
     assert.is(readFileSync(`/proc/${sim.pid}/comm`, 'utf8').trim(), 'gt-sim');
@@ -118,6 +117,38 @@ test('heartbeat file appears, names the process, and keeps refreshing; comm is g
     await sim.waitOut('gt-sim [deacon]> ');
   } finally {
     await stop(sim);
+  }
+});
+
+test('an idle sim says so once and keeps the time it went idle (no progress is not refreshed); work makes it working', async () => {
+  const idle = startSim({}, 'hq-idle');
+  const busy = startSim({ GT_SIM_WORK: 'busy' }, 'hq-busy');
+  try {
+    const went = await waitFor('the idle report', () => {
+      const hb = readHeartbeat('hq-idle');
+      return hb?.state === 'idle' ? hb : undefined;
+    });
+    // Over several of its cycles (measured against a sim that reports progress every cycle) the
+    // idle sim's report stays as it was: idle since `went.timestamp`.
+    let seen = (await waitFor('busy heartbeat', () => readHeartbeat('hq-busy'))).timestamp;
+    for (let i = 0; i < 3; i++) {
+      seen = await waitFor(`busy refresh ${i + 1}`, () => {
+        const hb = readHeartbeat('hq-busy');
+        return hb && hb.timestamp > seen ? hb.timestamp : undefined;
+      });
+    }
+    assert.equal(readHeartbeat('hq-idle'), went);
+    // A nudged command is a turn: working while it runs, then idle again (a new idle since).
+    idle.send('run: gt --version');
+    await idle.waitOut(/gt --version exited 0/);
+    const after = await waitFor('idle again after the command', () => {
+      const hb = readHeartbeat('hq-idle');
+      return hb?.state === 'idle' && hb.timestamp > went.timestamp ? hb : undefined;
+    });
+    assert.ok(after.timestamp > went.timestamp);
+  } finally {
+    await stop(idle);
+    await stop(busy);
   }
 });
 
@@ -161,7 +192,7 @@ test('GT_SIM_CRASH_AFTER exits 1 after running a while', async () => {
 });
 
 test('GT_SIM_HANG=1 stops heartbeats and answers while a healthy sim keeps beating', async () => {
-  const control = startSim({}, 'hq-control');
+  const control = startSim({ GT_SIM_WORK: 'busy' }, 'hq-control');
   const hung = startSim({ GT_SIM_HANG: '1' }, 'hq-hung');
   try {
     await hung.waitOut('hanging (GT_SIM_HANG)');
@@ -187,7 +218,7 @@ test('GT_SIM_HANG=1 stops heartbeats and answers while a healthy sim keeps beati
 });
 
 test('GT_SIM_HANG=<duration> beats first, then stops', async () => {
-  const sim = startSim({ GT_SIM_HANG: '800ms' }, 'hq-later');
+  const sim = startSim({ GT_SIM_HANG: '800ms', GT_SIM_WORK: 'busy' }, 'hq-later');
   try {
     const first = await waitFor('first heartbeat', () => readHeartbeat('hq-later'));
     await waitFor('a refresh before hanging', () => {
@@ -197,7 +228,7 @@ test('GT_SIM_HANG=<duration> beats first, then stops', async () => {
     await sim.waitOut('hanging (GT_SIM_HANG)');
     const at = readHeartbeat('hq-later')!.timestamp;
     sim.send('run: gt --version'); // answered by a live sim, ignored by a hung one
-    const control = startSim({}, 'hq-control2');
+    const control = startSim({ GT_SIM_WORK: 'busy' }, 'hq-control2');
     try {
       let seen = (await waitFor('control heartbeat', () => readHeartbeat('hq-control2'))).timestamp;
       for (let i = 0; i < 3; i++) {
@@ -219,7 +250,7 @@ test('GT_SIM_HANG=<duration> beats first, then stops', async () => {
 
 test('SIGHUP ends a sim, unless GT_SIM_IGNORE_SIGHUP=1', async () => {
   const plain = startSim({}, 'hq-hup1');
-  const stubborn = startSim({ GT_SIM_IGNORE_SIGHUP: '1' }, 'hq-hup2');
+  const stubborn = startSim({ GT_SIM_IGNORE_SIGHUP: '1', GT_SIM_WORK: 'busy' }, 'hq-hup2');
   try {
     await plain.waitOut('gt-sim [deacon]> ');
     await stubborn.waitOut('gt-sim [deacon]> ');

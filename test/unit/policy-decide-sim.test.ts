@@ -11,8 +11,11 @@ import {
   emptyRestartState,
   loadNotifyState,
   loadRestartState,
+  recordDeath,
+  recordRun,
   reportStartFailure,
   saveNotifyState,
+  updateAgent,
   saveRestartState,
   type Action,
   type NotifyState,
@@ -156,30 +159,52 @@ test('a fresh restart is not killed in its grace period, across a daemon restart
   assert.equal(corrupt.state, emptyRestartState());
 });
 
-test('an agent that exits on every start: backoff spacing, 5 starts, exactly one CRASH_LOOP mail and log line, tried again after decay', () => {
+/** The fake act of an agent that starts and runs until the next look: its run is recorded, as act does. */
+const runsUntilNextLook = (a: Action, now: number, restart: RestartState): RestartState =>
+  a.type === 'start' || a.type === 'restart' ? updateAgent(restart, a.agent.identity, (s) => recordRun(s, { since: now })) : restart;
+
+test('an agent that dies 10s after every start: at once, then backoff from the death, 5 short runs, exactly one CRASH_LOOP mail and log line, tried again after decay', () => {
   const { events } = sim({
-    ticks: 40 * 6,
+    ticks: 215,
     step: 10 * S,
     persist: true,
     observe: (now) => obs(now, [agent(WITNESS, { liveness: 'dead' }, now)]),
+    act: runsUntilNextLook,
   });
   const starts = events.filter((e) => e.action.type === 'start').map((e) => e.t);
-  // 0, +30s, +60s, +120s, +240s; crash loop at the 5th; decay 30m after it (450s + 1800s), then
-  // the backoff starts over at 30s.
-  assert.equal(starts, [0, 30, 90, 210, 450, 2250, 2280, 2340]);
+  // Started at 0; its first death (10s) is restarted at once; the deaths after it back off from
+  // the death: 30s (20 -> 50), 60s (60 -> 120), 120s (130 -> 250); the 5th short run (260) is
+  // the crash loop, which decays 30m after it (2060); then the count starts over.
+  assert.equal(starts, [0, 10, 50, 120, 250, 2060, 2070, 2110]);
   assert.is(subjects(events, 'CRASH_LOOP: myrig/witness'), 1);
   const crashLoopMail = events.find((e) => e.action.type === 'mail')!.action;
   assert.ok(crashLoopMail.type === 'mail' && crashLoopMail.to === 'mayor/', 'the witness itself: its supervisor is the mayor');
   assert.is(events.filter((e) => e.action.type === 'log' && e.action.level === 'error').length, 1);
-  // Backoff is logged once per backoff episode, never once per tick: 4 waits before the crash
-  // loop, 3 after the decay (2250->2280, 2280->2340, 2340->end).
+  // Backoff is logged once per backoff episode, never once per tick: 3 waits before the crash
+  // loop, 2 after the decay.
   const debug = events.filter((e) => e.action.type === 'log' && e.action.level === 'debug').map((e) => e.t);
-  assert.equal(debug, [10, 40, 100, 220, 2260, 2290, 2350]);
+  assert.equal(debug, [20, 60, 130, 2080, 2120]);
+  // Every death is one log line, saying what follows.
+  const deaths = events.filter((e) => e.action.type === 'log' && /died after/.test(e.action.message)).map((e) => e.t);
+  assert.equal(deaths, [10, 20, 60, 130, 260, 2070, 2080, 2120]);
+});
+
+test('a death while the daemon was down is seen by the next daemon from the persisted run, and counted the same way', () => {
+  // Daemon 1 sees the mayor run from T0 (whoever started it) and saves that.
+  const first = sim({ ticks: 3, step: 5 * S, persist: true, observe: (now) => obs(now, [agent(MAYOR, { run: { since: T0, pid: 11 } }, now)]) });
+  assert.equal(first.restart.agents.mayor!.running, { since: T0, pid: 11 });
+  // The mayor dies while no daemon runs; daemon 2 loads the file and looks at +20s.
+  const rFile = join(dir, 'down-restart.json');
+  saveRestartState(rFile, first.restart);
+  const second = sim({ ticks: 1, step: S, start: T0 + 20 * S, observe: (now) => obs(now, [agent(MAYOR, { liveness: 'dead' }, now)]), restart: loadRestartState(rFile).state });
+  assert.equal(lines(second.events), ['20s log warn', '20s start mayor']);
+  assert.match((second.events[0]!.action as Extract<Action, { type: 'log' }>).message, 'mayor died after 20s: first short run since its start; restarting at once');
+  assert.equal(second.restart.agents.mayor!.crashes, [T0 + 20 * S]);
 });
 
 test('a crash-looping rig agent alerts its witness', () => {
   const refinery: AgentSpec = { role: 'refinery', rig: 'myrig', prefix: 'mr', identity: 'myrig/refinery', session: 'mr-refinery', workdir: 'myrig/refinery/rig' };
-  const { events } = sim({ ticks: 60, step: 10 * S, observe: (now) => obs(now, [agent(refinery, { liveness: 'zombie' }, now)]) });
+  const { events } = sim({ ticks: 100, step: 10 * S, observe: (now) => obs(now, [agent(refinery, { liveness: 'zombie' }, now)]), act: runsUntilNextLook });
   assert.equal(
     events.filter((e) => e.action.type === 'mail').map((e) => (e.action.type === 'mail' ? `${e.action.to} ${e.action.subject.split(':')[0]}` : '')),
     ['myrig/witness CRASH_LOOP'],
@@ -202,7 +227,11 @@ test('a polecat whose every start fails (reported by act): one CRASHED_POLECAT, 
     ticks: 150,
     step: 10 * S,
     observe: (now) => obs(now, [agent(WITNESS, {}, now), polecat(now, { liveness: 'dead' })]),
-    act: (a, now, restart) => (a.type === 'start' ? reportStartFailure(restart, a.agent.identity, now, 'tmux: new-session failed') : restart),
+    // As the engine records it: a start that failed is a run of nothing, and the error.
+    act: (a, now, restart) =>
+      a.type === 'start'
+        ? reportStartFailure(updateAgent(restart, a.agent.identity, (s) => recordDeath(s, { at: now, ranMs: 0 }, cfg.restart)), a.agent.identity, now, 'tmux: new-session failed')
+        : restart,
   });
   assert.is(events.filter((e) => e.action.type === 'start').length, 5);
   assert.is(subjects(events, 'CRASHED_POLECAT: myrig/toast restart failed'), 1);
@@ -212,15 +241,16 @@ test('a polecat whose every start fails (reported by act): one CRASHED_POLECAT, 
     lines(events, (a) => DESTRUCTIVE.has(a.type) || a.type === 'mail'),
     [
       '0s start myrig/polecats/toast',
-      // The tick after act reported the failure (the retry waits for the 30s backoff).
+      // The tick after act reported the failure: retried at once (the first failure), then the
+      // retries back off from each failure (30s, 60s, 120s).
       '10s mail myrig/witness CRASHED_POLECAT',
-      '30s start myrig/polecats/toast',
-      '90s start myrig/polecats/toast',
-      '210s start myrig/polecats/toast',
-      '450s start myrig/polecats/toast',
+      '10s start myrig/polecats/toast',
+      '40s start myrig/polecats/toast',
+      '100s start myrig/polecats/toast',
+      '220s start myrig/polecats/toast',
       // The 5th start failed too: restarts stop, one alert each.
-      '460s mail myrig/witness CRASH_LOOP',
-      '460s mail myrig/witness ORPHANED_WORK',
+      '230s mail myrig/witness CRASH_LOOP',
+      '230s mail myrig/witness ORPHANED_WORK',
     ],
   );
 });

@@ -8,8 +8,12 @@ import {
   emptyNotifyState,
   emptyRestartState,
   emptyAgentRestart,
-  recordStart,
+  recordAttempt,
+  recordRun,
+  recordDeath,
+  release,
   reportStartFailure,
+  updateAgent,
   withAgentRestart,
   type Action,
   type Decision,
@@ -35,8 +39,14 @@ function show(actions: Action[]): string[] {
   return actions.map(describeAction);
 }
 
+/** The daemon started `identity` at `at` and has seen it run since. */
 function started(identity: string, at: number): RestartState {
-  return withAgentRestart(emptyRestartState(), identity, recordStart(emptyAgentRestart(), at, cfg.restart));
+  return withAgentRestart(emptyRestartState(), identity, recordRun(recordAttempt(emptyAgentRestart(), at), { since: at }));
+}
+
+/** The daemon tried to start `identity` at `at`; no run was seen. */
+function attempted(identity: string, at: number): RestartState {
+  return withAgentRestart(emptyRestartState(), identity, recordAttempt(emptyAgentRestart(), at));
 }
 
 function mails(actions: Action[]): Extract<Action, { type: 'mail' }>[] {
@@ -51,16 +61,53 @@ test('a missing supervised session is started and the start recorded', () => {
   const d = run(obs([agent(DEACON), agent(WITNESS, { liveness: 'dead' })]));
   assert.equal(show(d.actions), ['start myrig/witness']);
   assert.is(d.restart.agents['myrig/witness']!.lastStart, T0);
-  assert.is(d.restart.agents['myrig/witness']!.backoffUntil, T0 + 30 * S);
+  assert.is(d.restart.agents['myrig/witness']!.backoffUntil, 0, 'a first start sets no backoff');
+  assert.equal(d.restart.agents['myrig/witness']!.crashes, [], 'and counts for nothing');
 });
 
-test('in backoff: no start, one debug log line for the whole backoff episode', () => {
-  const first = run(obs([agent(WITNESS, { liveness: 'dead' })], { now: T0 + 10 * S }), started('myrig/witness', T0));
-  assert.equal(show(first.actions), ['log debug']);
-  const second = run(obs([agent(WITNESS, { liveness: 'dead' })], { now: T0 + 20 * S }), first.restart, first.notify);
-  assert.equal(show(second.actions), []);
-  const after = run(obs([agent(WITNESS, { liveness: 'dead' })], { now: T0 + 30 * S }), second.restart, second.notify);
+test('a death is seen from the recorded run: the first one restarted at once, a second quick one backs off from the death', () => {
+  const dead = (now: number) => obs([agent(WITNESS, { liveness: 'dead' })], { now });
+  // Seen running since T0 (a record that survives a daemon restart), seen dead 10s later.
+  const first = run(dead(T0 + 10 * S), started('myrig/witness', T0));
+  assert.equal(show(first.actions), ['log warn', 'start myrig/witness']);
+  assert.match((first.actions[0] as Extract<Action, { type: 'log' }>).message, /^myrig\/witness died after 10s: first short run since its start; restarting at once$/);
+  assert.is(first.next, null, 'nothing to wait for');
+  // It runs again from +11s, and dies at +20s: a second short run in a row.
+  const running = withAgentRestart(first.restart, 'myrig/witness', recordRun(first.restart.agents['myrig/witness']!, { since: T0 + 11 * S }));
+  const second = run(dead(T0 + 20 * S), running, first.notify);
+  assert.equal(show(second.actions), ['log warn', 'log debug']);
+  assert.match((second.actions[0] as Extract<Action, { type: 'log' }>).message, `short run 2 in a row; restart backoff until ${new Date(T0 + 50 * S).toISOString()}`);
+  assert.equal(second.next, { at: T0 + 50 * S, reason: 'myrig/witness backoff ends' });
+  // One debug line for the whole backoff episode; started when it ends.
+  const waiting = run(dead(T0 + 30 * S), second.restart, second.notify);
+  assert.equal(show(waiting.actions), []);
+  assert.equal(waiting.next, { at: T0 + 50 * S, reason: 'myrig/witness backoff ends' });
+  const after = run(dead(T0 + 50 * S), waiting.restart, waiting.notify);
   assert.equal(show(after.actions), ['start myrig/witness']);
+  assert.equal(after.restart.agents['myrig/witness']!.crashes, [T0 + 10 * S, T0 + 20 * S]);
+});
+
+test('a death after a run of min_uptime or more is restarted at once and is not a crash', () => {
+  const d = run(obs([agent(WITNESS, { liveness: 'dead' })], { now: T0 + 31 * S }), started('myrig/witness', T0));
+  assert.equal(show(d.actions), ['log info', 'start myrig/witness']);
+  assert.match((d.actions[0] as Extract<Action, { type: 'log' }>).message, 'ran at least 30s; restarting at once');
+  assert.equal(d.restart.agents['myrig/witness']!.crashes, []);
+});
+
+test('a zombie with a dead pane: its exit status is recorded with the death', () => {
+  const d = run(obs([agent(REFINERY, { liveness: 'zombie', exit: { status: 3 } })], { now: T0 + 5 * S }), started('myrig/refinery', T0));
+  assert.equal(show(d.actions), ['log warn', 'restart myrig/refinery']);
+  assert.match((d.actions[0] as Extract<Action, { type: 'log' }>).message, 'died after 5s (exit status 3)');
+  assert.equal(d.restart.agents['myrig/refinery']!.lastExit, { at: T0 + 5 * S, ranMs: 5 * S, status: 3, crash: true });
+});
+
+test('an agent seen alive has its run recorded (whoever started it); the same run is not recorded again', () => {
+  const d = run(obs([agent(MAYOR, { run: { since: T0 - MIN, pid: 42 } })]));
+  assert.equal(show(d.actions), []);
+  assert.equal(d.restart.agents.mayor!.running, { since: T0 - MIN, pid: 42 });
+  assert.is(d.restart.agents.mayor!.lastStart, T0 - MIN);
+  const again = run(obs([agent(MAYOR, { run: { since: T0 - MIN + 300, pid: 42 } })], { now: T0 + MIN }), d.restart, d.notify);
+  assert.is(again.restart.agents.mayor, d.restart.agents.mayor);
 });
 
 test('a zombie is restarted (kill tree + start) and carries the liveness decide saw', () => {
@@ -186,7 +233,7 @@ test('polecat restart impossible (worktree gone): CRASHED_POLECAT and ORPHANED_W
 });
 
 test('a start that act reported as failed becomes CRASHED_POLECAT on the next tick (and is retried under backoff)', () => {
-  let restart = started('myrig/polecats/toast', T0 - MIN);
+  let restart = attempted('myrig/polecats/toast', T0 - MIN);
   restart = reportStartFailure(restart, 'myrig/polecats/toast', T0 - MIN + 2 * S, 'tmux new-session failed: exit 1');
   const d = run(obs([polecat({ liveness: 'dead' })]), restart);
   assert.equal(show(d.actions), ['mail myrig/witness CRASHED_POLECAT', 'start myrig/polecats/toast']);
@@ -197,14 +244,19 @@ test('a start that act reported as failed becomes CRASHED_POLECAT on the next ti
   assert.equal(Object.keys(ok.notify.slots), []);
 });
 
-test('a failed start of a role agent is logged once and retried under backoff', () => {
-  let restart = started('myrig/witness', T0 - MIN);
-  restart = reportStartFailure(restart, 'myrig/witness', T0 - MIN + S, 'workdir not a git checkout');
+/** What the engine records when act reports a start that failed: a run of nothing, and the error. */
+function failedStart(state: RestartState, identity: string, at: number, message: string): RestartState {
+  return reportStartFailure(updateAgent(state, identity, (s) => recordDeath(s, { at, ranMs: 0 }, cfg.restart)), identity, at, message);
+}
+
+test('a failed start of a role agent is logged once and retried: at once the first time, then under backoff', () => {
+  const restart = failedStart(attempted('myrig/witness', T0 - MIN), 'myrig/witness', T0 - MIN + S, 'workdir not a git checkout');
   const d = run(obs([agent(WITNESS, { liveness: 'dead' })]), restart);
   assert.equal(show(d.actions), ['log error', 'start myrig/witness']);
   assert.match((d.actions[0] as Extract<Action, { type: 'log' }>).message, 'workdir not a git checkout');
-  const again = run(obs([agent(WITNESS, { liveness: 'dead' })], { now: T0 + 10 * S }), reportStartFailure(d.restart, 'myrig/witness', T0 + S, 'workdir not a git checkout'), d.notify);
+  const again = run(obs([agent(WITNESS, { liveness: 'dead' })], { now: T0 + 10 * S }), failedStart(d.restart, 'myrig/witness', T0 + S, 'workdir not a git checkout'), d.notify);
   assert.equal(show(again.actions), ['log debug'], 'same failure: only the backoff line');
+  assert.equal(again.next, { at: T0 + 31 * S, reason: 'myrig/witness backoff ends' });
 });
 
 test('crash loop: no restart, one CRASH_LOOP mail (witness for rig agents, mayor for town agents) and one log line', () => {
@@ -246,11 +298,19 @@ test('deacon heartbeat: fresh nothing; stale with work -> HEALTH_CHECK nudge; ve
   assert.equal(show(run(obs([agent(DEACON), work], { deaconHeartbeat: null })).actions), ['restart deacon']);
 });
 
-test('deacon grace: no staleness action within 5m of our start, even with an hours-old heartbeat', () => {
-  const o = (now: number) => obs([agent(DEACON, {}, now), polecat({}, now)], { now, deaconHeartbeat: { timestamp: T0 - 5 * HOUR } });
+test('deacon grace: no staleness action within 5m of its start, even with an hours-old heartbeat', () => {
+  const o = (now: number, over: Partial<ObservedAgent> = {}) => obs([agent(DEACON, over, now), polecat({}, now)], { now, deaconHeartbeat: { timestamp: T0 - 5 * HOUR } });
   const restart = started('deacon', T0);
-  assert.equal(show(run(o(T0 + 4 * MIN), restart).actions), []);
-  // Without the start on record the same observation restarts it: the tracker is what protects it.
+  const inGrace = run(o(T0 + 4 * MIN), restart);
+  assert.equal(show(inGrace.actions), []);
+  assert.equal(inGrace.next, { at: T0 + 5 * MIN, reason: 'deacon grace ends' });
+  // The grace counts from the run's real start (whoever started it, a daemon restart in between):
+  // the observation alone protects it, with no start on record.
+  assert.equal(show(run(o(T0 + 4 * MIN, { run: { since: T0, pid: 9 } })).actions), []);
+  // A run first seen now but started 6m ago (by someone else): its grace is over (stale since its
+  // start: nudged), not starting now.
+  assert.equal(show(run(o(T0 + 4 * MIN, { run: { since: T0 - 2 * MIN, pid: 9 } })).actions), ['nudge deacon']);
+  // Neither a start on record nor a known run: an hours-old heartbeat is very stale.
   assert.equal(show(run(o(T0 + 4 * MIN)).actions), ['restart deacon']);
   // Grace over, no beat since the start: stale measured from the start.
   assert.equal(show(run(o(T0 + 6 * MIN), restart).actions), ['nudge deacon']);
@@ -290,8 +350,24 @@ test('lifecycle: claim first, then restart/kill the sender; every identity form 
     'claimLifecycle m4',
   ]);
   // A voluntary restart moves lastStart but is not a crash.
-  assert.equal(d.restart.agents[TOAST.identity]!.restarts, []);
+  assert.equal(d.restart.agents[TOAST.identity]!.crashes, []);
   assert.is(d.restart.agents[TOAST.identity]!.lastStart, T0);
+});
+
+test('lifecycle: a shutdown is a deliberate stop, not a crash, and keeps the agent down until released (gt up)', () => {
+  const req: LifecycleRequest = { id: 'm1', from: 'mayor/', action: 'shutdown', createdAt: T0 - S };
+  const d = run(obs([agent(MAYOR, { run: { since: T0 - 10 * S, pid: 5 } })], { lifecycle: [req] }), started('mayor', T0 - 10 * S));
+  assert.equal(show(d.actions), ['claimLifecycle m1', 'kill mayor']);
+  const t = d.restart.agents.mayor!;
+  assert.equal([t.running, t.crashes, t.lastExit?.stoppedBy, t.lastExit?.crash, t.held?.reason], [null, [], 'lifecycle shutdown', false, 'lifecycle shutdown']);
+  // Dead and held: not started, one info line; no deadline (only a person ends it).
+  const after = run(obs([agent(MAYOR, { liveness: 'dead' })], { now: T0 + MIN }), d.restart, d.notify);
+  assert.equal(show(after.actions), ['log info']);
+  assert.match((after.actions[0] as Extract<Action, { type: 'log' }>).message, 'not started again until gt up');
+  assert.is(after.next, null);
+  // gt up releases it: started as a first start.
+  const up = run(obs([agent(MAYOR, { liveness: 'dead' })], { now: T0 + 2 * MIN }), updateAgent(after.restart, 'mayor', release), after.notify);
+  assert.equal(show(up.actions), ['start mayor']);
 });
 
 test('lifecycle: an unknown sender is logged once and claimed; an unobservable sender waits', () => {

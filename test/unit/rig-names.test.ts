@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { GtError } from '../../internal/errors.js';
 import { derivePrefix, prefixCandidates, validatePrefix, validateRigName } from '../../internal/rig/names.js';
 import { resolveSource } from '../../internal/rig/source.js';
-import { PREFIX_RE } from '../../internal/session/names.js';
+import { PREFIX_RE } from '../../internal/names.js';
 
 function errorOf(fn: () => unknown): GtError {
   try {

@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ROLES } from '../../internal/config/roles.js';
-import { NAME_RE } from '../../internal/config/schema-helpers.js';
+import { nameSchema } from '../../internal/config/schema-helpers.js';
 import { GtError } from '../../internal/errors.js';
+import { AGENT_NAME_RE, SESSION_NAME_RE, assertEnvName } from '../../internal/names.js';
+import { validateSessionName } from '../../internal/tmux/names.js';
 import {
-  AGENT_NAME_RE,
-  SESSION_NAME_RE,
   identity,
   identityOf,
   parseIdentity,
@@ -27,8 +27,17 @@ function throwsInvalid(fn: () => unknown, what: string) {
   assert.unreachable(`${what}: expected an error`);
 }
 
-test('the copied name regex is the config one', () => {
-  assert.is(AGENT_NAME_RE.source, NAME_RE.source);
+test('one rule per name: config, sessions and tmux agree', () => {
+  for (const n of ['a', 'web-2', 'x'.repeat(63), 'x'.repeat(64), '-lead', 'a b']) {
+    assert.is(nameSchema.safeParse(n).success, AGENT_NAME_RE.test(n), n);
+  }
+  // A session name tmux would refuse is refused when gt builds it, not when tmux is asked.
+  const long = 'x'.repeat(101);
+  assert.not.ok(SESSION_NAME_RE.test(long));
+  throwsInvalid(() => validateSessionName(long), 'tmux');
+  throwsInvalid(() => parseIdentity(`${long}/witness`), 'identity');
+  throwsInvalid(() => assertEnvName('1X'), 'env');
+  assert.is(assertEnvName('GT_ROLE'), 'GT_ROLE');
 });
 
 test('session names follow design section 4', () => {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GtError } from '../../internal/errors.js';
-import { shellQuote, shellQuoteArgv } from '../../internal/session/quote.js';
+import { shellQuote, shellQuoteArgv } from '../../internal/tmux/quote.js';
 import { startupCommand } from '../../internal/session/startup.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gt-quote-'));

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../internal/errors.js';
-import { explainLiveness, inStartupGrace, liveness, settleStartup } from '../../internal/agent/liveness.js';
+import { explainLiveness, liveness, settledLiveness } from '../../internal/agent/liveness.js';
 import { compileProcessNames, processNamesOf } from '../../internal/agent/proctree.js';
 import { descendantPids, parseProcStat, type ProcInfo } from '../../internal/fsx/proc.js';
 import { TmuxError } from '../../internal/tmux/errors.js';
@@ -204,18 +204,18 @@ test('liveness rules on a fake snapshot and process table', () => {
 
 test('startup grace: a young zombie is unknown (left alone), an old one a zombie; other states untouched', () => {
   const taken = 1_000_000_000_000;
-  const at = (createdSec: number): Snapshot => parseSnapshot(line({ session_created: String(createdSec), pane_current_command: 'sh' }), taken);
+  const at = (createdSec: number, cmd = 'sh'): Snapshot => parseSnapshot(line({ session_created: String(createdSec), pane_current_command: cmd }), taken);
+  const none = new Map();
+  const settled = (snap: Snapshot, session = 's') => settledLiveness(snap, session, ['gt-sim'], none, 5_000);
   const young = at(taken / 1000 - 2);
   const old = at(taken / 1000 - 6);
-  assert.ok(inStartupGrace(young, 's', 5_000));
-  assert.not.ok(inStartupGrace(old, 's', 5_000));
-  assert.not.ok(inStartupGrace(young, 'other', 5_000), 'no such session');
-  assert.is(settleStartup('zombie', young, 's', 5_000), 'unknown');
-  assert.is(settleStartup('zombie', old, 's', 5_000), 'zombie');
-  assert.is(settleStartup('alive', young, 's', 5_000), 'alive');
-  assert.is(settleStartup('dead', young, 's', 5_000), 'dead');
+  assert.equal([settled(young).state, settled(young).graceEnds], ['unknown', taken + 3_000]);
+  assert.match(settled(young).reason, /^starting \(session 2s old/);
+  assert.equal([settled(old).state, settled(old).graceEnds], ['zombie', undefined]);
+  assert.is(settled(at(taken / 1000 - 1, 'gt-sim')).state, 'alive');
+  assert.is(settled(young, 'other').state, 'dead');
   const failed: Snapshot = { ok: false, error: new TmuxError('x', { argv: [], exitCode: 1, stderr: 'boom', timedOut: false, socket: 's' }), takenAt: taken };
-  assert.not.ok(inStartupGrace(failed, 's', 5_000));
+  assert.equal([settled(failed).state, settled(failed).graceEnds], ['unknown', undefined]);
 });
 
 test.run();

@@ -4,7 +4,8 @@ import { openLedger, type Ledger } from '../../ledger/ledger.js';
 import { sessionAgent, touchAgentRecord, writeAgentHeartbeat, type SessionAgent } from '../../ledger/touch.js';
 import { readRigs, requireRig } from '../../ledger/rigs.js';
 import { canonicalAddress } from '../../ledger/address.js';
-import { PREFIX_RE, PRIORITY, type Bead } from '../../ledger/schema.js';
+import { PREFIX_HINT, PREFIX_RE } from '../../names.js';
+import { PRIORITY, type Bead } from '../../ledger/schema.js';
 import type { AgentBead } from '../../ledger/agents.js';
 import type { CommandContext } from '../spec.js';
 
@@ -71,7 +72,7 @@ export function resolvePrefix(layout: TownLayout, rig: string | undefined, prefi
   if (rig !== undefined && prefix !== undefined) throw new UsageError('give --rig or --prefix, not both');
   if (rig !== undefined) return { prefix: requireRig(readRigs(layout), rig).prefix, rig };
   if (prefix !== undefined) {
-    if (!PREFIX_RE.test(prefix)) throw new InvalidInputError(`invalid prefix ${JSON.stringify(prefix)}`, 'expected 1-10 lowercase letters or digits, starting with a letter');
+    if (!PREFIX_RE.test(prefix)) throw new InvalidInputError(`invalid prefix ${JSON.stringify(prefix)}`, PREFIX_HINT);
     return { prefix };
   }
   throw new UsageError('which rig? give --rig R (or --prefix P)');

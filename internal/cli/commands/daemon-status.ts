@@ -7,7 +7,8 @@ import { printJson, table } from '../output.js';
 
 export const spec: CommandSpec = {
   usage: 'gt daemon status [--town DIR] [--json]',
-  description: 'Is the daemon running: pid, uptime, tick count, last and next tick, log path.',
+  description:
+    'Is the daemon running: pid, uptime, tick count, last tick, when it wakes next and why (a deadline such as "deacon backoff ends", or "interval": the recovery_interval safety net), log path.',
   options: { json: { type: 'boolean', description: 'print the status as JSON' } },
   details: 'Exit 0 when running (the control socket answers), 3 when not (as LSB/systemctl do).\nA daemon that holds the lock but does not answer is reported as not answering (exit 3).',
 };
@@ -34,7 +35,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     ['uptime', formatDuration(s.uptime_ms)],
     ['ticks', String(s.tick_count)],
     ['last tick', s.last_tick ? `${s.last_tick} (${s.last_tick_ms}ms)` : '-'],
-    ['next tick', s.next_tick ?? '-'],
+    ['next wake', s.next_tick ? `${s.next_tick} (${s.next_tick_reason ?? 'interval'})` : '-'],
     ['interval', formatDuration(s.recovery_interval_ms)],
     ['log', s.log_path],
   ])) ctx.out(`  ${line}`);

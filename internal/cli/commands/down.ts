@@ -5,7 +5,7 @@ import { printJson } from '../output.js';
 export const spec: CommandSpec = {
   usage: 'gt down [--town DIR] [--json]',
   description:
-    "Stop this town: every session on the town's tmux server with its whole process tree (including processes that escaped with setsid), then the daemon. Holds daemon/shutdown.lock while it runs so nothing restarts what it stops. Other tmux servers and other towns are left alone.",
+    "Stop this town: every session on the town's tmux server with its whole process tree (including processes that escaped with setsid), then the daemon. Holds daemon/shutdown.lock while it runs so nothing restarts what it stops, and records every run it ended as a deliberate stop (not a crash: the next gt up starts the agents as first starts). Other tmux servers and other towns are left alone.",
   options: { json: { type: 'boolean', description: 'print what was stopped as JSON' } },
   details: 'Exit 1 if a session or process survived (they are listed).',
 };

@@ -2,7 +2,7 @@ import type { CommandContext, CommandSpec } from '../spec.js';
 import { GtError, UsageError } from '../../errors.js';
 import { identityFromEnv, touchAgent, withLedger } from '../../ledger/index.js';
 import { townLayout } from '../../town/layout.js';
-import { probeDaemon, verifyDaemon } from '../../daemon/probe.js';
+import { signalVerifiedDaemon } from '../../daemon/probe.js';
 import { printJson } from '../output.js';
 
 export const spec: CommandSpec = {
@@ -35,14 +35,21 @@ export async function run(ctx: CommandContext): Promise<number> {
   } catch {
     // Best effort: the request is mailed; a missed heartbeat refresh must not stop the wake-up.
   }
-  const probe = await probeDaemon(layout);
-  const proof = probe.running ? verifyDaemon(layout, probe) : 'not running';
-  const signalled = typeof proof === 'string' ? null : proof.pid;
-  if (ctx.json) printJson({ message: msg.id, action, signalled });
-  else {
-    ctx.out(`lifecycle request ${msg.id}: ${who.address} requesting ${action}`);
-    ctx.out(signalled ? `daemon woken (pid ${signalled})` : 'note: the daemon is not running; it will act on the request when it starts');
-  }
-  if (signalled !== null) process.kill(signalled, 'SIGUSR1');
+  const report = (signalled: number | null) => {
+    if (ctx.json) printJson({ message: msg.id, action, signalled });
+    else {
+      ctx.out(`lifecycle request ${msg.id}: ${who.address} requesting ${action}`);
+      ctx.out(signalled ? `daemon woken (pid ${signalled})` : 'note: the daemon is not running; it will act on the request when it starts');
+    }
+  };
+  // Reported before the signal goes out: the daemon then recycles this very session at once.
+  let reported = false;
+  await signalVerifiedDaemon(layout, 'SIGUSR1', {
+    beforeSignal: (pid) => {
+      report(pid);
+      reported = true;
+    },
+  });
+  if (!reported) report(null);
   return 0;
 }

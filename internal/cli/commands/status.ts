@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { CommandContext, CommandSpec } from '../spec.js';
 import { daemonStatus } from '../../daemon/status.js';
-import { listAgents } from '../../session/agents.js';
+import { listAgents } from '../../daemon/agents-view.js';
 import { townLayout } from '../../town/layout.js';
 import { readRigs } from '../../town/rigs.js';
 import { withLedger } from '../../ledger/index.js';

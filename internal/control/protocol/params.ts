@@ -14,3 +14,8 @@ export const notifyParamsSchema = z
 export const subscribeParamsSchema = z.object({ replay: z.number().int().min(0).max(1000).optional() }).strict().optional();
 
 export const questionParamsSchema = z.object({ id: z.string().regex(/^[a-z][a-z0-9]*-[a-zA-Z0-9_-]{1,120}$/, 'expected a question id') }).strict();
+
+export const reconcileParamsSchema = z
+  .object({ reason: z.string().max(200).optional(), release_held: z.boolean().optional(), since: z.number().finite().nonnegative().optional() })
+  .strict()
+  .optional();

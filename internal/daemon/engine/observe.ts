@@ -1,79 +1,98 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { explainLiveness, settleStartup } from '../../agent/liveness.js';
+import { settledLiveness } from '../../agent/liveness.js';
 import type { ProcTable } from '../../agent/proctree.js';
 import { daemonSettingsSchema, loadDaemonSettings, type DaemonSettings } from '../../config/daemon-settings.js';
 import { readDeaconHeartbeat } from '../../config/deacon-heartbeat.js';
-import { readHeartbeatFileAt } from '../../config/heartbeat-file.js';
+import { readHeartbeatFileAt, reportedState } from '../../config/heartbeat-file.js';
 import type { Settings } from '../../config/settings.js';
 import type { RigsFile } from '../../config/town-files.js';
 import { GtError, messageOf } from '../../errors.js';
-import { flockHolders, readProcTable } from '../../fsx/proc.js';
+import { bootEpochMs, flockHolders, processStartEpochMs, readProcTable } from '../../fsx/proc.js';
 import { withLedger, type AgentBead } from '../../ledger/index.js';
 import type { LaunchContext } from '../../session/launch.js';
-import { runtimeFor } from '../../session/launch.js';
+import { agentProcessNames } from '../../session/launch.js';
 import { parseIdentity, parseSessionName } from '../../session/names.js';
 import { agentSpec, prefixesOf, type AgentSpec } from '../../session/resolve.js';
 import { supervisedRoleAgents } from '../../session/supervised.js';
-import { snapshot, type Snapshot, type Tmux } from '../../tmux/index.js';
-import type { TownLayout } from '../../town/layout.js';
+import { findSession, snapshot, type SessionInfo, type Snapshot } from '../../tmux/index.js';
 import { readRigs } from '../../town/rigs.js';
-import type { LifecycleRequest, Observation, ObservedAgent, RestartState } from '../policy/index.js';
-import { agentRestart } from '../policy/index.js';
+import type { EngineView } from './view.js';
+import type { LifecycleRequest, Observation, ObservedAgent } from '../policy/index.js';
 
-export interface ObserveEnv {
-  town: string;
-  layout: TownLayout;
-  tmux: Tmux;
+/**
+ * What one tick reads of the town's files, once: settings, daemon settings and the rigs registry,
+ * each tolerant of corruption (reported once, treated as absent). observe reads the agents against
+ * it and act starts them with it.
+ */
+export interface TownView {
   settings: Settings;
-  now: () => number;
-  /** A problem with one input file, reported once per distinct problem (not every tick). */
-  warnOnce: (key: string, message: string) => void;
-  /** The problem behind `key` is gone: report it again if it comes back. */
-  resolved: (key: string) => void;
+  daemonSettings: DaemonSettings;
+  /** undefined when mayor/rigs.json is unreadable: then no rig agent is started or killed. */
+  rigs: RigsFile | undefined;
+  launch: LaunchContext;
 }
 
 export interface Observed {
   obs: Observation;
+  /** The snapshot decide's liveness came from (the engine keeps the fast-path hooks on its server). */
   snap: Snapshot;
-  launch: LaunchContext;
-  procs: () => ProcTable;
-  /** Process names per session, for act's re-check. */
-  names: Map<string, string[]>;
+  /** Time spent reading /proc (process trees, start times), for bench/tick. */
+  procMs: number;
 }
 
 const LIFECYCLE_RE = /^LIFECYCLE:\s+(\S+)\s+requesting\s+(cycle|restart|shutdown)\b/;
 
 /** Read something that may be corrupt: a ConfigError becomes `fallback` plus one warning. */
-function tolerant<T>(env: ObserveEnv, key: string, read: () => T, fallback: T): T {
+function tolerant<T>(engine: EngineView, key: string, read: () => T, fallback: T): T {
   try {
     const v = read();
-    env.resolved(key);
+    engine.resolved(key);
     return v;
   } catch (e) {
     if (!(e instanceof GtError)) throw e;
-    env.warnOnce(key, `${e.line}; treated as absent`);
+    engine.warnOnce(key, `${e.line}; treated as absent`);
     return fallback;
   }
+}
+
+export function readTown(engine: EngineView): TownView {
+  const { layout } = engine;
+  const settings = engine.settings();
+  const daemonSettings = tolerant<DaemonSettings>(engine, 'daemon.json', () => loadDaemonSettings(layout.daemonSettingsFile), daemonSettingsSchema.parse({}));
+  // Without a readable registry the rig agents are unknown: nothing of theirs is started or killed.
+  const rigs = tolerant<RigsFile | undefined>(engine, 'rigs.json', () => readRigs(layout), undefined);
+  const launch: LaunchContext = { town: engine.town, tmux: engine.tmux, settings, daemonSettings, rigs: rigs ?? { version: 1, rigs: {} } };
+  return { settings, daemonSettings, rigs, launch };
 }
 
 /**
  * One look at the town: gates, one tmux snapshot (one subprocess), /proc once, rigs and settings
  * once, the ledger in one read, heartbeat files. Produces decide()'s plain-data Observation.
  */
-export async function observe(env: ObserveEnv, restart: RestartState): Promise<Observed> {
-  const { layout } = env;
-  const now = env.now();
+export async function observe(engine: EngineView, town: TownView): Promise<Observed> {
+  const { layout } = engine;
+  const { settings, daemonSettings, rigs, launch } = town;
+  const knownRigs = launch.rigs;
+  const now = engine.now();
+  const snap = await snapshot(engine.tmux);
+  // The gates are read after the snapshot: `gt down` takes its lock before it stops anything, so
+  // a snapshot that shows its stops is always followed by a gate read that sees the lock (and
+  // those deaths are never taken for crashes).
   const gates = { shutdownLock: flockHolders(layout.shutdownLock).length > 0, estop: existsSync(layout.estop) };
-  const daemonSettings = tolerant<DaemonSettings>(env, 'daemon.json', () => loadDaemonSettings(layout.daemonSettingsFile), daemonSettingsSchema.parse({}));
-  // Without a readable registry the rig agents are unknown: nothing of theirs is started or killed.
-  const rigs = tolerant<RigsFile | undefined>(env, 'rigs.json', () => readRigs(layout), undefined);
-  const knownRigs: RigsFile = rigs ?? { version: 1, rigs: {} };
-  const launch: LaunchContext = { town: env.town, tmux: env.tmux, settings: env.settings, daemonSettings, rigs: knownRigs };
-
-  const snap = await snapshot(env.tmux);
+  // /proc is read at most once for process trees (lazily: most sessions are decided by their pane
+  // command) and once per running agent for its start time; the time it takes is measured.
+  let procMs = 0;
+  const timed = <T>(f: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      procMs += performance.now() - t0;
+    }
+  };
   let table: ProcTable | undefined;
-  const procs = () => (table ??= readProcTable());
+  const procs = () => (table ??= timed(readProcTable));
 
   const ledger = existsSync(layout.ledgerFile)
     ? withLedger(layout, (l) => {
@@ -86,9 +105,9 @@ export async function observe(env: ObserveEnv, restart: RestartState): Promise<O
     : { agents: [] as AgentBead[], hooks: new Map<string, boolean>(), lifecycle: [] };
 
   const byIdentity = new Map<string, { spec: AgentSpec; supervised: boolean; bead?: AgentBead; rigInactive?: boolean }>();
-  for (const spec of supervisedRoleAgents(env.settings, daemonSettings, knownRigs)) byIdentity.set(spec.identity, { spec, supervised: true });
+  for (const spec of supervisedRoleAgents(settings, daemonSettings, knownRigs)) byIdentity.set(spec.identity, { spec, supervised: true });
   // Boot is not supervised, but decide needs to see it to start it for triage.
-  if (daemonSettings.patrols.boot.enabled && env.settings.roles.boot?.enabled !== false) {
+  if (daemonSettings.patrols.boot.enabled && settings.roles.boot?.enabled !== false) {
     const boot = agentSpec({ role: 'boot' }, knownRigs);
     byIdentity.set(boot.identity, { spec: boot, supervised: false });
   }
@@ -113,51 +132,66 @@ export async function observe(env: ObserveEnv, restart: RestartState): Promise<O
     }
   }
 
-  const names = new Map<string, string[]>();
+  // Process start times are ticks since boot: put them on the engine's clock once per tick.
+  const boot = bootEpochMs(now);
   const agents: ObservedAgent[] = [];
   for (const { spec, supervised, bead, rigInactive } of byIdentity.values()) {
     const inactive = rigInactive || (spec.rig !== undefined && (knownRigs.rigs[spec.rig]?.state ?? 'active') !== 'active');
     let processNames: string[] = [];
     try {
-      processNames = runtimeFor(launch, spec).processNames;
-      env.resolved(`runtime:${spec.identity}`);
+      processNames = agentProcessNames(launch, spec);
+      engine.resolved(`runtime:${spec.identity}`);
     } catch (e) {
-      env.warnOnce(`runtime:${spec.identity}`, `${spec.identity}: ${messageOf(e)}`);
+      engine.warnOnce(`runtime:${spec.identity}`, `${spec.identity}: ${messageOf(e)}`);
     }
-    names.set(spec.session, processNames);
-    const hb = tolerant(env, `heartbeat:${spec.session}`, () => readHeartbeatFileAt(layout.heartbeatFile(spec.session), `.runtime/heartbeats/${spec.session}.json`), undefined);
+    const hb = tolerant(engine, `heartbeat:${spec.session}`, () => readHeartbeatFileAt(layout.heartbeatFile(spec.session), `.runtime/heartbeats/${spec.session}.json`), undefined);
     const hbTime = hb ? Date.parse(hb.timestamp) : NaN;
+    const hbState = hb ? reportedState(hb) : undefined;
+    // A young session that looks like a zombie is still starting (agent/liveness.ts).
+    const lv = settledLiveness(snap, spec.session, processNames, procs, settings.agents_health.startup_grace);
+    const session = findSession(snap, spec.session);
     agents.push({
       spec,
       supervised: supervised && !inactive,
-      // A young session that looks like a zombie is still starting (agent/liveness.ts).
-      liveness: settleStartup(explainLiveness(snap, spec.session, processNames, procs).state, snap, spec.session, env.settings.agents_health.startup_grace),
+      liveness: lv.state,
       bead: bead ? { agent_state: bead.agent_state, hook_bead: bead.hook_bead, updated_at: Date.parse(bead.updated_at) } : null,
       hookOpen: bead?.hook_bead ? (ledger.hooks.get(bead.hook_bead) ?? false) : false,
-      heartbeat: Number.isFinite(hbTime) ? { timestamp: hbTime } : null,
-      startedAt: agentRestart(restart, spec.identity).lastStart || undefined,
-      workdirExists: existsSync(join(env.town, spec.workdir)),
+      heartbeat: Number.isFinite(hbTime) ? { timestamp: hbTime, ...(hbState ? { state: hbState } : {}) } : null,
+      ...(lv.state === 'alive' && session ? { run: timed(() => runOf(lv.pid, session, boot)) } : {}),
+      ...(lv.state === 'zombie' && session ? exitOf(session) : {}),
+      ...(lv.graceEnds !== undefined ? { graceEnds: lv.graceEnds } : {}),
+      workdirExists: existsSync(join(engine.town, spec.workdir)),
       ...(inactive ? { rigInactive: true } : {}),
     });
   }
 
-  const deacon = tolerant(env, 'deacon-heartbeat', () => readDeaconHeartbeat(layout.deaconHeartbeat), undefined);
+  const deacon = tolerant(engine, 'deacon-heartbeat', () => readDeaconHeartbeat(layout.deaconHeartbeat), undefined);
   const lifecycle: LifecycleRequest[] = [];
   for (const m of ledger.lifecycle) {
     const match = LIFECYCLE_RE.exec(m.subject);
     if (!match) {
-      env.warnOnce(`lifecycle:${m.id}`, `deacon/ mail ${m.id} "${m.subject}" is not a lifecycle request (expected "LIFECYCLE: <identity> requesting cycle|restart|shutdown"); ignored`);
+      engine.warnOnce(`lifecycle:${m.id}`, `deacon/ mail ${m.id} "${m.subject}" is not a lifecycle request (expected "LIFECYCLE: <identity> requesting cycle|restart|shutdown"); ignored`);
       continue;
     }
     lifecycle.push({ id: m.id, from: match[1]!, action: match[2] as LifecycleRequest['action'], createdAt: Date.parse(m.created_at) });
   }
 
-  return {
-    obs: { now, gates, agents, deaconHeartbeat: deacon ? { timestamp: Date.parse(deacon.timestamp) } : null, lifecycle },
-    snap,
-    launch,
-    procs,
-    names,
-  };
+  return { obs: { now, gates, agents, deaconHeartbeat: deacon ? { timestamp: Date.parse(deacon.timestamp) } : null, lifecycle }, snap, procMs };
 }
 
+
+/**
+ * The run seen now: since the agent process started (/proc, to the centisecond), or, when that
+ * cannot be read, since its session was created (tmux, whole seconds).
+ */
+function runOf(pid: number | undefined, session: SessionInfo, boot: number | undefined): NonNullable<ObservedAgent['run']> {
+  const since = pid !== undefined && boot !== undefined ? processStartEpochMs(pid, boot) : undefined;
+  return { since: since ?? session.created * 1000, ...(pid !== undefined ? { pid } : {}) };
+}
+
+/** How a zombie's agent ended, when a dead pane still tells it. */
+function exitOf(session: SessionInfo): Pick<ObservedAgent, 'exit'> {
+  const dead = session.panes.find((p) => p.dead && (p.deadStatus !== undefined || p.deadSignal !== undefined));
+  if (!dead) return {};
+  return { exit: { ...(dead.deadStatus !== undefined ? { status: dead.deadStatus } : {}), ...(dead.deadSignal !== undefined ? { signal: dead.deadSignal } : {}) } };
+}

@@ -1,33 +1,50 @@
 import type { DecideContext } from './context.js';
 import { body, formatDuration, iso, witnessOf } from './messages.js';
 import type { ObservedAgent } from './observation.js';
-import { tryStart } from './start.js';
+import { recordDeath, recordRun, recordStop, sameRun } from './restart-tracker.js';
+import { restartSick, tryStart } from './start.js';
 import { bootTriage } from './boot.js';
 
 /**
  * Per-agent policies (design section 5's table). Three questions stay separate: is the process
  * alive (liveness)? is it making progress (bead updated_at, heartbeat file)? does it have work in
- * flight (hookOpen)? Quiet without work in flight is idle, never a reason to act.
+ * flight (hookOpen)? Quiet without work in flight is idle, never a reason to act. What the agent
+ * is doing (working in a turn, idle at its prompt, blocked on a person) is what it reports in its
+ * heartbeat file.
  */
 
 /** The daemon looks after role sessions it supervises and polecats whose hook holds open work.
- * Crew sessions belong to people and boot is triage (TODO: boot), so neither is managed here. */
+ * Crew sessions belong to people and boot is triage, so neither is managed here. */
 export function isManaged(a: ObservedAgent): boolean {
   return a.supervised || (a.spec.role === 'polecat' && a.hookOpen);
 }
 
-/** When the daemon last started the agent (persisted tracker or the observation), 0 if never. */
+/**
+ * When the agent's current run started: its real start when it is seen running (whoever started
+ * it), else the daemon's latest start or attempt. 0 if never.
+ */
 export function lastStartOf(ctx: DecideContext, a: ObservedAgent): number {
-  return Math.max(ctx.tracker(a.spec.identity).lastStart, a.startedAt ?? 0);
+  return a.run?.since ?? ctx.tracker(a.spec.identity).lastStart;
 }
 
-/** The latest sign of progress; our own start counts, so a fresh start is never "stale". */
+/** The latest sign of progress; a start counts, so a fresh start is never "stale". */
 export function lastProgress(ctx: DecideContext, a: ObservedAgent): number {
   return Math.max(a.bead?.updated_at ?? 0, a.heartbeat?.timestamp ?? 0, lastStartOf(ctx, a));
 }
 
-function isWorking(a: ObservedAgent): boolean {
-  return a.bead?.agent_state === 'working' || a.bead?.agent_state === 'running';
+type Activity = 'working' | 'waiting' | 'other';
+
+/**
+ * What the agent is doing, from its own report (the heartbeat file's state) when it gives one:
+ * `working` (inside a turn, or still starting) is held to dead_after; `waiting` (idle or stuck at
+ * its prompt) is where work on its hook is a GUPP violation; `blocked` and `done` are neither.
+ * An agent that reports nothing is judged by its bead's state, as before agents reported.
+ */
+function activityOf(a: ObservedAgent): Activity {
+  const s = a.heartbeat?.state ?? a.bead?.agent_state;
+  if (s === 'working' || s === 'running' || s === 'starting') return 'working';
+  if (s === 'idle' || s === 'stuck') return 'waiting';
+  return 'other';
 }
 
 /** A polecat whose session is gone should come back, unless it finished or is still being spawned. */
@@ -36,7 +53,11 @@ function polecatWantsRestart(ctx: DecideContext, a: ObservedAgent): boolean {
   if (state === 'done' || state === 'nuked') return false;
   if (state === 'spawning') {
     const since = Math.max(a.bead?.updated_at ?? 0, lastStartOf(ctx, a));
-    if (ctx.now - since < ctx.cfg.agents_health.spawning_grace) return false;
+    const ends = since + ctx.cfg.agents_health.spawning_grace;
+    if (ctx.now < ends) {
+      ctx.deadline(ends, `${a.spec.identity} spawning grace ends`);
+      return false;
+    }
   }
   return true;
 }
@@ -46,17 +67,56 @@ export interface AgentPolicyInput {
   townWorkInFlight: boolean;
 }
 
+/**
+ * The run the daemon knows of, against what it sees now. Seen alive: this run is recorded (a new
+ * one replaces one whose end was missed; that end is not counted). Seen dead or a zombie while a
+ * run is recorded: the run died now, and its length decides what follows (tracker rules). The
+ * record is persisted, so a death that happened while the daemon was down is noticed too.
+ */
+function trackRun(ctx: DecideContext, a: ObservedAgent): void {
+  const id = a.spec.identity;
+  const t = ctx.tracker(id);
+  if (a.liveness === 'alive') {
+    if (a.run && !(t.running && sameRun(t.running, a.run))) ctx.setTracker(id, recordRun(t, a.run));
+    return;
+  }
+  if (!t.running || (a.liveness !== 'dead' && a.liveness !== 'zombie')) return;
+  const state = a.bead?.agent_state;
+  if (a.spec.role === 'polecat' && (state === 'done' || state === 'nuked')) {
+    ctx.setTracker(id, recordStop(t, ctx.now, `finished (${state})`));
+    return;
+  }
+  const d = recordDeath(t, { at: ctx.now, ranMs: ctx.now - t.running.since, ...a.exit }, ctx.cfg.restart);
+  ctx.setTracker(id, d);
+  const exit = d.lastExit!;
+  const how = exit.status !== undefined ? ` (exit status ${exit.status})` : exit.signal !== undefined ? ` (signal ${exit.signal})` : '';
+  const cfg = ctx.cfg.restart;
+  let next: string;
+  if (d.crashLoop && !t.crashLoop) next = `crash loop: ${cfg.crash_loop_count} short runs within ${formatDuration(cfg.crash_loop_window)}`;
+  else if (!exit.crash) next = `ran at least ${formatDuration(cfg.min_uptime)}; restarting at once`;
+  else if (d.backoffUntil === 0) next = 'first short run since its start; restarting at once';
+  else next = `short run ${d.shortRuns} in a row; restart backoff until ${iso(d.backoffUntil)}`;
+  ctx.push({ type: 'log', level: exit.crash ? 'warn' : 'info', message: `${id} died after ${formatDuration(exit.ranMs)}${how}: ${next}` });
+}
+
 export function decideAgent(ctx: DecideContext, a: ObservedAgent, town: AgentPolicyInput): void {
-  if (a.liveness === 'unknown') return;
-  // A parked or docked rig gets no agents: whatever of it still runs is stopped, nothing started.
+  const id = a.spec.identity;
+  if (a.liveness === 'unknown') {
+    // Still starting: look again when its startup grace ends (a zombie then, or alive).
+    if (a.graceEnds !== undefined) ctx.deadline(a.graceEnds, `${id} startup grace ends`);
+    return;
+  }
+  // A parked or docked rig gets no agents: whatever of it still runs is stopped (on purpose: not
+  // a crash), nothing started.
   if (a.rigInactive) {
     if (a.liveness === 'alive' || a.liveness === 'zombie') {
       ctx.push({ type: 'kill', agent: a.spec, reason: 'its rig is parked or docked', observed: a.liveness });
+      ctx.setTracker(id, recordStop(ctx.tracker(id), ctx.now, 'rig parked or docked'));
     }
     return;
   }
   if (!isManaged(a)) return;
-  const id = a.spec.identity;
+  trackRun(ctx, a);
   const polecat = a.spec.role === 'polecat';
 
   if (a.liveness === 'dead' || a.liveness === 'zombie') {
@@ -66,10 +126,10 @@ export function decideAgent(ctx: DecideContext, a: ObservedAgent, town: AgentPol
     return;
   }
 
-  // Alive. Circuit breaker: the bead says dead. A mark older than our last start was already
-  // answered by that start, so it does not restart the agent again.
+  // Alive. Circuit breaker: the bead says dead. A mark older than the current run's start was
+  // already answered by that start, so it does not restart the agent again.
   if (a.bead?.agent_state === 'dead' && a.bead.updated_at >= lastStartOf(ctx, a)) {
-    tryStart(ctx, a, 'restart', 'agent bead marked dead (circuit breaker)');
+    restartSick(ctx, a, 'agent bead marked dead (circuit breaker)');
     return;
   }
 
@@ -77,33 +137,46 @@ export function decideAgent(ctx: DecideContext, a: ObservedAgent, town: AgentPol
     deaconHealth(ctx, a, town.townWorkInFlight || a.hookOpen);
     return;
   }
+  if (!a.hookOpen) return;
 
-  const quiet = ctx.now - lastProgress(ctx, a);
-  if (isWorking(a) && a.hookOpen && quiet >= ctx.cfg.agents_health.dead_after) {
+  const progress = lastProgress(ctx, a);
+  const quiet = ctx.now - progress;
+  const activity = activityOf(a);
+  const { dead_after, gupp_after } = ctx.cfg.agents_health;
+  if (activity === 'working') {
+    if (quiet < dead_after) {
+      ctx.deadline(progress + dead_after, `${id} working without progress for ${formatDuration(dead_after)}`);
+      return;
+    }
     // Next tick the circuit breaker restarts it; marking first leaves a trace in the ledger.
     ctx.push({
       type: 'markDead',
       agent: a.spec,
-      reason: `working with hooked work but no bead update or heartbeat for ${formatDuration(quiet)}`,
+      reason: `working on hooked work but no progress (bead, heartbeat, hook event) for ${formatDuration(quiet)}`,
       observed: a.liveness,
-      expectState: a.bead!.agent_state,
+      expectState: a.bead?.agent_state ?? 'working',
     });
     return;
   }
 
-  if (polecat && a.hookOpen && quiet >= ctx.cfg.agents_health.gupp_after) {
+  if (polecat && activity === 'waiting') {
+    if (quiet < gupp_after) {
+      ctx.deadline(progress + gupp_after, `${id} idle with hooked work for ${formatDuration(gupp_after)}`);
+      return;
+    }
     ctx.mailOnce(
       witnessOf(a.spec),
       'gupp',
       id,
-      'no-progress',
-      `GUPP_VIOLATION: ${id} has hooked work but no progress for ${formatDuration(quiet)}`,
+      'idle-with-work',
+      `GUPP_VIOLATION: ${id} has hooked work but has sat idle at its prompt for ${formatDuration(quiet)}`,
       body({
         agent: id,
         hook: a.bead?.hook_bead,
         session: a.spec.session,
+        reported: a.heartbeat?.state,
         state: a.bead?.agent_state,
-        last_progress: iso(lastProgress(ctx, a)),
+        last_progress: iso(progress),
         time: iso(ctx.now),
       }),
     );
@@ -111,22 +184,31 @@ export function decideAgent(ctx: DecideContext, a: ObservedAgent, town: AgentPol
 }
 
 /**
- * The deacon proves itself with deacon/heartbeat.json. Grace after our start: no staleness action
- * until it has beaten once or the grace ends. Staleness is measured from the later of its last
- * beat and our last start, so an hours-old file never condemns a freshly started deacon.
+ * The deacon proves itself with deacon/heartbeat.json. Grace after its start (its real start,
+ * whoever started it): no staleness action until it has beaten once or the grace ends. Staleness
+ * is measured from the later of its last beat and its start, so an hours-old file never condemns
+ * a freshly started deacon.
  */
 function deaconHealth(ctx: DecideContext, a: ObservedAgent, workInFlight: boolean): void {
   const { stale_after, very_stale_after, grace } = ctx.cfg.deacon;
+  if (!workInFlight) return;
   const beat = ctx.obs.deaconHeartbeat?.timestamp ?? 0;
   const started = lastStartOf(ctx, a);
-  if (started > 0 && ctx.now - started < grace && beat <= started) return;
-  const last = Math.max(beat, started);
-  const age = ctx.now - last;
-  if (age < stale_after || !workInFlight) return;
-  if (age >= very_stale_after) {
-    tryStart(ctx, a, 'restart', `heartbeat very stale (${formatDuration(age)}) with work in flight`);
+  if (started > 0 && ctx.now - started < grace && beat <= started) {
+    ctx.deadline(started + grace, 'deacon grace ends');
     return;
   }
+  const last = Math.max(beat, started);
+  const age = ctx.now - last;
+  if (age < stale_after) {
+    ctx.deadline(last + stale_after, 'deacon heartbeat goes stale');
+    return;
+  }
+  if (age >= very_stale_after) {
+    restartSick(ctx, a, `heartbeat very stale (${formatDuration(age)}) with work in flight`);
+    return;
+  }
+  ctx.deadline(last + very_stale_after, 'deacon heartbeat goes very stale');
   bootTriage(ctx, `deacon heartbeat stale for ${formatDuration(age)}`);
   // One nudge per stale episode: the episode is "stale since this last beat".
   const id = a.spec.identity;

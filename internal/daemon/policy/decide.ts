@@ -1,25 +1,25 @@
 import type { Settings } from '../../config/settings.js';
 import type { Action } from './actions.js';
 import { decideAgent } from './agent-policy.js';
-import { DecideContext } from './context.js';
+import { DecideContext, type Wake } from './context.js';
 import { decideLifecycle, isExpired } from './lifecycle.js';
 import { clearSlot, pruneSlots, slotKey, type NotifyState, type SlotId } from './notify.js';
 import type { Gates, Observation } from './observation.js';
-import { decay, type AgentRestart, type RestartState } from './restart-tracker.js';
+import { decay, decaysAt, type AgentRestart, type RestartState } from './restart-tracker.js';
 
 /**
  * decide(): the pure heart of the tick. Same inputs, same outputs; no clock, no files, no tmux.
- * It returns the actions for act and the next restart and notification states (new objects; the
- * inputs are left untouched), which the daemon persists after act.
- *
- * TODO(boot): spawning boot for triage when the deacon looks unhealthy (with deacon.boot_cooldown)
- * is not decided here yet; boot is not managed (see isManaged).
+ * It returns the actions for act, the next restart and notification states (new objects; the
+ * inputs are left untouched), which the daemon persists after act, and the earliest future
+ * instant at which any of its decisions could change (the daemon wakes then).
  */
 
 export interface Decision {
   actions: Action[];
   restart: RestartState;
   notify: NotifyState;
+  /** When to run decide again at the latest, had nothing else happened; null: no rule is waiting. */
+  next: Wake | null;
 }
 
 const GATES: ReadonlyArray<{ key: keyof Gates; name: string; what: string }> = [
@@ -47,7 +47,7 @@ export function decide(obs: Observation, cfg: Settings, restart: RestartState, n
   }
   if (closed) return result(ctx);
 
-  ctx.restart = decayAll(ctx.restart, obs, cfg);
+  ctx.restart = decayAll(ctx, obs, cfg);
 
   const townWorkInFlight = obs.agents.some((a) => a.hookOpen) || obs.lifecycle.some((r) => !isExpired(ctx, r));
   const handled = decideLifecycle(ctx);
@@ -61,26 +61,29 @@ export function decide(obs: Observation, cfg: Settings, restart: RestartState, n
 function result(ctx: DecideContext): Decision {
   return {
     actions: ctx.actions,
-    restart: { version: 1, agents: { ...ctx.restart.agents } },
+    restart: { version: 2, agents: { ...ctx.restart.agents } },
     notify: { version: 1, slots: { ...ctx.notify.slots } },
+    next: ctx.next,
   };
 }
 
 /**
- * Decay every tracker, and forget trackers of agents no longer observed once nothing in them
- * matters any more (decayed, backoff and grace over).
+ * Decay every tracker (a crash loop ends after stable_after without a crash: a deadline), and
+ * forget trackers of agents no longer observed once nothing in them matters any more.
  */
-function decayAll(state: RestartState, obs: Observation, cfg: Settings): RestartState {
+function decayAll(ctx: DecideContext, obs: Observation, cfg: Settings): RestartState {
   const observed = new Set(obs.agents.map((a) => a.spec.identity));
   const keepFor = Math.max(cfg.restart.stable_after, cfg.deacon.grace, cfg.agents_health.spawning_grace);
   const agents: Record<string, AgentRestart> = {};
-  for (const [id, s] of Object.entries(state.agents)) {
+  for (const [id, s] of Object.entries(ctx.restart.agents)) {
     const d = decay(s, obs.now, cfg.restart);
-    const idle = d.crashLoop === null && d.restarts.length === 0 && obs.now >= d.backoffUntil && obs.now - d.lastStart >= keepFor;
+    const at = decaysAt(d, cfg.restart);
+    if (d.crashLoop && at !== undefined && observed.has(id)) ctx.deadline(at, `${id} crash loop decays`);
+    const idle = at === undefined && obs.now - d.lastStart >= keepFor;
     if (!observed.has(id) && idle) continue;
     agents[id] = d;
   }
-  return { version: 1, agents };
+  return { version: 2, agents };
 }
 
 /**

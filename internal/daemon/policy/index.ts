@@ -3,7 +3,7 @@
  * observe builds an Observation, act applies the Actions; nothing here does I/O except the
  * load/save helpers of the two persisted state files.
  */
-export type { Beat, Gates, LifecycleAction, LifecycleRequest, Observation, ObservedAgent, ObservedBead } from './observation.js';
+export type { AgentBeat, Beat, Gates, LifecycleAction, LifecycleRequest, Observation, ObservedAgent, ObservedBead } from './observation.js';
 export type {
   Action,
   ActionType,
@@ -19,7 +19,7 @@ export type {
   StartAction,
 } from './actions.js';
 export { AGENT_ACTION_TYPES, describeAction, isAgentAction } from './actions.js';
-export type { AgentRestart, CrashLoop, RecordStartOptions, RestartConfig, RestartState, StartError, StartVerdict } from './restart-tracker.js';
+export type { AgentRestart, CrashLoop, Death, Exit, Hold, RestartConfig, RestartState, Run, StartError, StartVerdict } from './restart-tracker.js';
 export {
   RESTART_STATE_LABEL,
   agentRestart,
@@ -28,15 +28,25 @@ export {
   canStart,
   clear,
   clearBackoff,
+  crashesInWindow,
   decay,
+  decaysAt,
   emptyAgentRestart,
   emptyRestartState,
+  lastCrash,
   loadRestartState,
-  recordStart,
+  recordAttempt,
+  recordDeath,
+  recordRun,
   recordStartFailure,
+  recordStop,
+  release,
   reportStartFailure,
   restartStateSchema,
+  sameRun,
   saveRestartState,
+  stopAll,
+  updateAgent,
   withAgentRestart,
 } from './restart-tracker.js';
 export type { NotifyState, Slot, SlotId } from './notify.js';
@@ -54,6 +64,7 @@ export {
 } from './notify.js';
 export type { Loaded } from './persist.js';
 export type { Decision } from './decide.js';
+export type { Wake } from './context.js';
 export { decide } from './decide.js';
 export { isManaged } from './agent-policy.js';
 export { canonicalIdentity } from './lifecycle.js';

@@ -2,6 +2,7 @@ import { identityOf, parseIdentity } from '../../session/names.js';
 import type { DecideContext } from './context.js';
 import { formatDuration } from './messages.js';
 import type { LifecycleRequest, ObservedAgent } from './observation.js';
+import { recordStop } from './restart-tracker.js';
 import { tryStart } from './start.js';
 
 /**
@@ -39,16 +40,25 @@ export function decideLifecycle(ctx: DecideContext): Set<string> {
       ctx.push({ type: 'claimLifecycle', id: r.id, from: r.from });
       continue;
     }
-    // tmux could not be asked: leave the request for a tick that can see the session.
-    if (a.liveness === 'unknown') continue;
+    // tmux could not be asked (or the session is still starting): leave the request for a tick
+    // that can see the session, or for its expiry.
+    if (a.liveness === 'unknown') {
+      ctx.deadline(r.createdAt + ctx.cfg.lifecycle.max_age, `lifecycle request ${r.id} expires`);
+      continue;
+    }
     ctx.push({ type: 'claimLifecycle', id: r.id, from: r.from });
     // Several requests from one agent in one tick: one action answers them all.
     if (handled.has(a.spec.identity)) continue;
     handled.add(a.spec.identity);
     const reason = `lifecycle ${r.action} requested by ${a.spec.identity}`;
+    const t = ctx.tracker(a.spec.identity);
+    // Asked for, so never a crash: the run ends as a deliberate stop, and a shutdown stays down
+    // (held) until someone brings it up again (gt up).
     if (r.action === 'shutdown') {
       if (a.liveness !== 'dead') ctx.push({ type: 'kill', agent: a.spec, reason, observed: a.liveness });
+      ctx.setTracker(a.spec.identity, recordStop(t, ctx.now, `lifecycle shutdown`, { hold: true }));
     } else {
+      ctx.setTracker(a.spec.identity, recordStop(t, ctx.now, `lifecycle ${r.action}`));
       tryStart(ctx, a, a.liveness === 'dead' ? 'start' : 'restart', reason, { voluntary: true });
     }
   }

@@ -1,4 +1,5 @@
 import type { Liveness } from '../../agent/liveness.js';
+import type { ReportedState } from '../../config/heartbeat-file.js';
 import type { AgentState } from '../../ledger/schema.js';
 import type { AgentSpec } from '../../session/resolve.js';
 
@@ -11,6 +12,12 @@ import type { AgentSpec } from '../../session/resolve.js';
 /** A proof-of-progress timestamp (a heartbeat file), already parsed to epoch ms. */
 export interface Beat {
   timestamp: number;
+}
+
+/** An agent's heartbeat file: its last sign of progress and what it says it is doing. */
+export interface AgentBeat extends Beat {
+  /** undefined when the file names no state of the contract (treated as no report). */
+  state?: ReportedState;
 }
 
 /** The parts of an agent bead the policies need. `running` is accepted as a synonym of `working`. */
@@ -35,12 +42,17 @@ export interface ObservedAgent {
   /** Its hook bead exists and is not closed: work in flight. */
   hookOpen: boolean;
   /** Its heartbeat file (`.runtime/heartbeats/<session>.json`); null/absent when missing or corrupt. */
-  heartbeat?: Beat | null;
+  heartbeat?: AgentBeat | null;
   /**
-   * When the daemon last started it. Optional: decide also reads the restart tracker's lastStart
-   * (persisted), and uses the later of the two.
+   * The run seen now, when alive: since its real start (the agent process's start time from
+   * /proc, else the session's creation), whoever started it, and its pid. Every "just started"
+   * rule counts from here.
    */
-  startedAt?: number;
+  run?: { since: number; pid?: number };
+  /** A zombie's dead pane still says how its agent ended (remain-on-exit kept it). */
+  exit?: { status?: number; signal?: number };
+  /** `unknown` because the session is young and still starting: when its startup grace ends. */
+  graceEnds?: number;
   /** Its working directory exists; without it a (re)start cannot work (e.g. a removed worktree). */
   workdirExists: boolean;
   /** Its rig is parked or docked: nothing of it may run. */

@@ -1,24 +1,26 @@
 import type { DecideContext } from './context.js';
 import { body, formatDuration, iso, shortPolecat, supervisorOf, witnessOf } from './messages.js';
 import type { ObservedAgent } from './observation.js';
-import { canStart, recordStart } from './restart-tracker.js';
+import { canStart, recordAttempt, recordDeath } from './restart-tracker.js';
 
 /**
- * Every (re)start decide emits goes through tryStart, so backoff, the crash-loop breaker, the
- * missing-workdir check and the failure mail apply the same way whichever policy asked for it.
+ * Every (re)start decide emits goes through tryStart, so backoff, the crash-loop breaker, a
+ * deliberate stop's hold, the missing-workdir check and the failure mail apply the same way
+ * whichever policy asked for it. A start counts for nothing by itself: only deaths do.
  */
 
 export interface TryStartOptions {
-  /** The agent asked for it (lifecycle request): bypass backoff and the crash-loop count. */
+  /** The agent asked for it (lifecycle request): bypass backoff, crash loop and hold. */
   voluntary?: boolean;
 }
 
-export function tryStart(ctx: DecideContext, a: ObservedAgent, kind: 'start' | 'restart', reason: string, opts: TryStartOptions = {}): void {
+/** Returns whether it emitted the start. */
+export function tryStart(ctx: DecideContext, a: ObservedAgent, kind: 'start' | 'restart', reason: string, opts: TryStartOptions = {}): boolean {
   const id = a.spec.identity;
   const t = ctx.tracker(id);
   if (!a.workdirExists) {
     cannotRestart(ctx, a, 'no-workdir', `working directory ${a.spec.workdir} is missing`);
-    return;
+    return false;
   }
   // A start act tried since our last start failed: report it (once per episode) and keep trying
   // under backoff; the crash-loop breaker ends the retries.
@@ -27,19 +29,40 @@ export function tryStart(ctx: DecideContext, a: ObservedAgent, kind: 'start' | '
     else ctx.logOnce('error', 'start-failed', id, 'start-failed', `${id}: start failed: ${t.lastError.message}; retrying with backoff`);
   }
   if (!opts.voluntary) {
-    const v = canStart(t, ctx.now, ctx.cfg.restart);
+    const v = canStart(t, ctx.now);
     if (!v.ok && v.reason === 'crash-loop') {
       crashLoop(ctx, a, v.since);
       if (a.hookOpen) orphaned(ctx, a, `crash loop since ${iso(v.since)}; restarts stopped`);
-      return;
+      return false;
+    }
+    if (!v.ok && v.reason === 'held') {
+      // Once per hold (Infinity: however long it lasts); a person ends it, not the clock.
+      ctx.logOnce('info', 'held', id, `at:${v.hold.at}`, `${id}: stopped on purpose (${v.hold.reason}) at ${iso(v.hold.at)}; not started again until gt up`, Infinity);
+      return false;
     }
     if (!v.ok) {
       ctx.logOnce('debug', 'backoff', id, `until:${v.until}`, `${id}: ${reason}; restart backoff until ${iso(v.until)}`);
-      return;
+      ctx.deadline(v.until, `${id} backoff ends`);
+      return false;
     }
   }
   ctx.push({ type: kind, agent: a.spec, reason, observed: a.liveness });
-  ctx.setTracker(id, recordStart(t, ctx.now, ctx.cfg.restart, { voluntary: opts.voluntary === true }));
+  ctx.setTracker(id, recordAttempt(t, ctx.now));
+  return true;
+}
+
+/**
+ * The daemon ends a run itself (heartbeat very stale, marked dead): a death by its hand, counted
+ * by how long the run lasted like any other. Restarted when the rules allow it now; otherwise
+ * killed, and started once they do (it is then a dead agent whose death is already counted).
+ */
+export function restartSick(ctx: DecideContext, a: ObservedAgent, cause: string): void {
+  const id = a.spec.identity;
+  const t = ctx.tracker(id);
+  const since = t.running?.since ?? a.run?.since;
+  if (since !== undefined) ctx.setTracker(id, recordDeath(t, { at: ctx.now, ranMs: ctx.now - since, cause }, ctx.cfg.restart));
+  if (tryStart(ctx, a, 'restart', cause)) return;
+  ctx.push({ type: 'kill', agent: a.spec, reason: `${cause}; restart held back`, observed: a.liveness });
 }
 
 /** A restart that cannot work (its workdir is gone): say so once instead of retrying blindly. */
@@ -78,24 +101,25 @@ function crashLoop(ctx: DecideContext, a: ObservedAgent, since: number): void {
   const t = ctx.tracker(id);
   const cfg = ctx.cfg.restart;
   const condition = `since:${since}`;
-  const what = `${cfg.crash_loop_count} restarts within ${formatDuration(cfg.crash_loop_window)}`;
+  const what = `${cfg.crash_loop_count} short runs (under ${formatDuration(cfg.min_uptime)}) within ${formatDuration(cfg.crash_loop_window)}`;
   const mailed = ctx.mailOnce(
     supervisorOf(a.spec),
     'crash-loop',
     id,
     condition,
-    `CRASH_LOOP: ${id} restarted ${what}; restarts stopped`,
+    `CRASH_LOOP: ${id} died after ${what}; restarts stopped`,
     body({
       agent: id,
       hook: a.bead?.hook_bead,
       session: a.spec.session,
       since: iso(since),
-      restarts: t.restarts.map(iso).join(', '),
+      crashes: t.crashes.map(iso).join(', '),
+      last_exit: t.lastExit ? `after ${formatDuration(t.lastExit.ranMs)}${t.lastExit.status !== undefined ? `, exit status ${t.lastExit.status}` : ''}${t.lastExit.signal !== undefined ? `, signal ${t.lastExit.signal}` : ''}` : undefined,
       error: t.lastError?.message,
-      retry: `after ${formatDuration(cfg.stable_after)} without a restart, or now with 'gt daemon clear-backoff ${id}'`,
+      retry: `after ${formatDuration(cfg.stable_after)} without a crash, or now with 'gt daemon clear-backoff ${id}'`,
       time: iso(ctx.now),
     }),
   );
   ctx.logOnce('error', 'crash-loop', id, condition, `CRASH_LOOP: ${id}: ${what}; not restarting it until ${iso(since + cfg.stable_after)} or gt daemon clear-backoff`);
-  if (mailed && t.crashLoop) ctx.setTracker(id, { ...t, restarts: [...t.restarts], crashLoop: { ...t.crashLoop, alerted: true } });
+  if (mailed && t.crashLoop) ctx.setTracker(id, { ...t, crashes: [...t.crashes], crashLoop: { ...t.crashLoop, alerted: true } });
 }

@@ -50,7 +50,7 @@ export function agentState(a) {
 /** The restart situation beside the state: "crash loop", "backoff 20s", or "". */
 export function restartNote(a, now = Date.now()) {
   if (a.crash_loop) return 'crash loop';
-  const until = a.backoff_until ? Date.parse(a.backoff_until) - now : 0;
+  const until = a.next_attempt ? Date.parse(a.next_attempt) - now : 0;
   if (until > 0) return `backoff ${shortDuration(until)}`;
   return '';
 }
@@ -64,8 +64,11 @@ export function stateSince(a) {
 export function lastExit(a) {
   const e = a.last_exit;
   if (e && typeof e === 'object') {
-    const how = e.signal ? `signal ${e.signal}` : e.code !== undefined && e.code !== null ? `exit ${e.code}` : '';
-    return [how, e.at ? relative(e.at) : '', e.message ?? ''].filter(Boolean).join(' · ');
+    // The read view's last_exit: how the run ended (status or signal where tmux could tell), how
+    // long it ran, and a deliberate stop's reason.
+    const how = e.stopped_by ? `stopped (${e.stopped_by})` : e.signal ? e.signal : e.status !== undefined && e.status !== null ? `exit ${e.status}` : e.cause ? 'killed' : 'died';
+    const ran = typeof e.ran_ms === 'number' ? `after ${shortDuration(e.ran_ms)}` : '';
+    return [how, ran, e.at ? relative(e.at) : ''].filter(Boolean).join(' · ');
   }
   if (typeof e === 'string') return e;
   if (a.last_start_error) return `start failed ${relative(a.last_start_error.at)}: ${a.last_start_error.message}`;

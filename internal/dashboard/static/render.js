@@ -34,7 +34,7 @@ const AGENT_COLUMNS = [
   ['state', 'State'],
   ['since', 'Since'],
   ['hook', 'Hook'],
-  ['restarts', 'Restarts'],
+  ['crashes', 'Crashes'],
   ['last_exit', 'Last exit'],
   ['actions', ''],
 ];
@@ -73,7 +73,7 @@ function fillAgentRow(tr, a, now) {
   c.since.title = since ?? '';
   setText(c.hook, a.hook ?? '-');
   c.hook.toggleAttribute('data-empty', !a.hook);
-  setText(c.restarts, String(a.restarts ?? 0));
+  setText(c.crashes, String(a.crashes ?? 0));
   const exit = lastExit(a);
   setText(c.last_exit, exit || '-');
   c.last_exit.toggleAttribute('data-empty', !exit);
@@ -82,7 +82,7 @@ function fillAgentRow(tr, a, now) {
   for (const b of [attach, nudge, clear]) b.dataset.subject = a.identity;
   attach.disabled = a.liveness === 'dead';
   nudge.disabled = a.liveness !== 'alive';
-  clear.hidden = !(a.restarts > 0 || a.crash_loop || a.backoff_until || a.last_start_error);
+  clear.hidden = !(a.crashes > 0 || a.crash_loop || a.next_attempt || a.last_start_error);
 }
 
 export function renderAgents(agents, now = Date.now()) {

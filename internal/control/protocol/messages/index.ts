@@ -5,3 +5,4 @@ export * from './notify.js';
 export * from './subscribe.js';
 export * from './question.js';
 export * from './metrics.js';
+export * from './reconcile.js';

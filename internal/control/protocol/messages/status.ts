@@ -14,6 +14,8 @@ export interface StatusResult {
   tick_count: number;
   last_tick: string | null;
   next_tick: string | null;
+  /** Why the daemon wakes at next_tick: a decision's deadline ("deacon backoff ends") or "interval". */
+  next_tick_reason?: string | null;
   last_tick_ms: number | null;
   recovery_interval_ms: number;
   log_path: string;
@@ -41,6 +43,7 @@ export function isStatusResult(x: unknown): x is StatusResult {
     Number.isInteger(r.tick_count) &&
     strOrNull(r.last_tick) &&
     strOrNull(r.next_tick) &&
+    (r.next_tick_reason === undefined || strOrNull(r.next_tick_reason)) &&
     numOrNull(r.last_tick_ms) &&
     typeof r.recovery_interval_ms === 'number' &&
     typeof r.log_path === 'string' &&

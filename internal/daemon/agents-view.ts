@@ -1,17 +1,24 @@
 import { existsSync } from 'node:fs';
-import { explainLiveness, type Liveness } from '../agent/liveness.js';
+import { settledLiveness, type Liveness } from '../agent/liveness.js';
 import { agentActivity, type Activity } from '../agent/state.js';
 import { readHeartbeatFile } from '../ledger/heartbeat.js';
 import { GtError } from '../errors.js';
 import { withLedger } from '../ledger/index.js';
-import { agentRestart, loadRestartState, type RestartState } from '../daemon/policy/index.js';
+import { agentRestart, crashesInWindow, loadRestartState, type Exit, type RestartState } from './policy/index.js';
+import { agentProcessNames, runtimeFor, signalName } from '../session/launch.js';
+import { loadLaunchContext } from '../session/context.js';
+import { parseIdentity, parseSessionName } from '../session/names.js';
+import { agentSpec, prefixesOf, type AgentSpec } from '../session/resolve.js';
+import { supervisedRoleAgents } from '../session/supervised.js';
 import { snapshot } from '../tmux/index.js';
 import { townLayout } from '../town/layout.js';
-import { loadLaunchContext } from './context.js';
-import { agentProcessNames, runtimeFor } from './launch.js';
-import { parseIdentity, parseSessionName } from './names.js';
-import { agentSpec, prefixesOf, type AgentSpec } from './resolve.js';
-import { supervisedRoleAgents } from './supervised.js';
+
+/**
+ * The `gt agents` / `gt status` / dashboard read view: every agent the town knows of, joined from
+ * the settings, the tmux server, the ledger, the agents' own reports and the daemon's restart
+ * record. It lives with the daemon (whose record it reads), above session/ and the ledger, so no
+ * layer below reaches up for it.
+ */
 
 export interface AgentRow {
   identity: string;
@@ -30,14 +37,33 @@ export interface AgentRow {
   activity: Activity;
   hook: string | null;
   updated_at: string | null;
-  /** Daemon starts of this agent within restart.crash_loop_window (daemon/restart_state.json). */
-  restarts: number;
-  /** No automatic start before this time (ISO), or null when not backing off. */
-  backoff_until: string | null;
+  /** Deaths after short runs (under restart.min_uptime) within restart.crash_loop_window: what the crash loop counts. */
+  crashes: number;
+  /** How its last run ended, as the daemon saw it (null: no run of it has ended yet). */
+  last_exit: LastExit | null;
+  /** No automatic start before this time (ISO): the backoff after repeated short runs; null when not waiting. */
+  next_attempt: string | null;
   /** In a crash loop (no more automatic starts) since this time (ISO), or null. */
   crash_loop: string | null;
+  /** Stopped on purpose and kept down (a lifecycle shutdown) until `gt up`, or null. */
+  held: { at: string; reason: string } | null;
   /** The daemon's last failed start of this agent, if any. */
   last_start_error: { at: string; message: string } | null;
+}
+
+export interface LastExit {
+  at: string;
+  /** How long the run lasted (an upper bound when the death was seen late, e.g. by a daemon that was down). */
+  ran_ms: number;
+  /** Exit status or signal, where tmux could tell (a pane kept dead); otherwise absent. */
+  status?: number;
+  signal?: string;
+  /** A deliberate stop (gt down, lifecycle, rig parked): not a crash. */
+  stopped_by?: string;
+  /** The daemon ended the run itself (heartbeat very stale, marked dead). */
+  cause?: string;
+  /** Counted as a crash (a short run). */
+  crash: boolean;
 }
 
 /** The restart tracker as the daemon last saved it; missing or corrupt reads as empty. */
@@ -93,7 +119,7 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
     } catch (e) {
       if (!(e instanceof GtError)) throw e;
     }
-    const lv = explainLiveness(snap, spec.session, names);
+    const lv = settledLiveness(snap, spec.session, names, undefined, ctx.settings.agents_health.startup_grace);
     let heartbeat;
     try {
       heartbeat = readHeartbeatFile(layout, spec.session);
@@ -119,13 +145,27 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
       activity,
       hook: hook ?? null,
       updated_at: updated_at ?? null,
-      restarts: rs.restarts.filter((t) => now - t < ctx.settings.restart.crash_loop_window).length,
-      backoff_until: rs.backoffUntil > now ? new Date(rs.backoffUntil).toISOString() : null,
+      crashes: crashesInWindow(rs, now, ctx.settings.restart),
+      last_exit: rs.lastExit ? lastExitRow(rs.lastExit) : null,
+      next_attempt: rs.backoffUntil > now && !rs.crashLoop ? new Date(rs.backoffUntil).toISOString() : null,
       crash_loop: rs.crashLoop ? new Date(rs.crashLoop.since).toISOString() : null,
+      held: rs.held ? { at: new Date(rs.held.at).toISOString(), reason: rs.held.reason } : null,
       last_start_error: rs.lastError ? { at: new Date(rs.lastError.at).toISOString(), message: rs.lastError.message } : null,
     });
   }
   return rows.sort(
     (a, b) => (a.rig ?? '').localeCompare(b.rig ?? '') || ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || a.identity.localeCompare(b.identity),
   );
+}
+
+function lastExitRow(e: Exit): LastExit {
+  return {
+    at: new Date(e.at).toISOString(),
+    ran_ms: e.ranMs,
+    ...(e.status !== undefined ? { status: e.status } : {}),
+    ...(e.signal !== undefined ? { signal: signalName(e.signal) } : {}),
+    ...(e.stoppedBy !== undefined ? { stopped_by: e.stoppedBy } : {}),
+    ...(e.cause !== undefined ? { cause: e.cause } : {}),
+    crash: e.crash,
+  };
 }
