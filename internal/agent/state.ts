@@ -77,6 +77,11 @@ const REPORTED: Readonly<Record<string, ActivityState>> = {
   stuck: 'blocked',
 };
 
+/** What a report's state means (the shared contract); undefined for a string that is no report. */
+export function reportedActivity(state: string): Exclude<ActivityState, 'dead'> | undefined {
+  return Object.hasOwn(REPORTED, state) ? (REPORTED[state] as Exclude<ActivityState, 'dead'>) : undefined;
+}
+
 const iso = (ms: number | undefined): string | null => (ms !== undefined && Number.isFinite(ms) ? new Date(ms).toISOString() : null);
 
 export function agentActivity(inp: StateInputs): Activity {

@@ -31,17 +31,6 @@ export const heartbeatFileSchema = z.looseObject({
 
 export type HeartbeatFile = z.output<typeof heartbeatFileSchema>;
 
-/**
- * What an agent says it is doing (the shared contract): `working` inside a turn, `idle` at its
- * prompt, `blocked` waiting for a person, `starting`, `done`, `stuck`.
- */
-export const REPORTED_STATES = ['starting', 'working', 'idle', 'blocked', 'done', 'stuck'] as const;
-export type ReportedState = (typeof REPORTED_STATES)[number];
-
-/** The file's state when it is one of the contract's; an unknown string is no report (never an error). */
-export function reportedState(hb: Pick<HeartbeatFile, 'state'>): ReportedState | undefined {
-  return (REPORTED_STATES as readonly string[]).includes(hb.state) ? (hb.state as ReportedState) : undefined;
-}
 
 export function writeHeartbeatFileAt(path: string, hb: HeartbeatFile): void {
   mkdirSync(dirname(path), { recursive: true });

@@ -53,6 +53,7 @@ export function runSim(opts: SimOptions, work: WorkHook = idleWork, io: SimIo = 
   let status: WorkStatus = { state: 'starting' };
   let busy = 0; // nudged commands in flight: reported as "working"
   let written: string | undefined; // the state last written
+  let since = new Date().toISOString(); // when that state began
 
   /**
    * Report like a real agent's hooks do: every sign of progress is written (its time is the
@@ -63,10 +64,13 @@ export function runSim(opts: SimOptions, work: WorkHook = idleWork, io: SimIo = 
     if (hung) return;
     const state = busy > 0 && (status.state === 'idle' || status.state === 'starting') ? 'working' : status.state;
     if (!progress && state === written) return;
+    const now = new Date().toISOString();
+    if (state !== written) since = now;
     written = state;
     const hb: HeartbeatFile = {
-      timestamp: new Date().toISOString(),
+      timestamp: now,
       state,
+      since,
       ...(status.bead ? { bead: status.bead } : {}),
       pid: process.pid,
       ...(childPid ? { child_pid: childPid } : {}),

@@ -257,7 +257,7 @@ test('a polecat whose every start fails (reported by act): one CRASHED_POLECAT, 
 
 test('notification slots survive a daemon restart: a GUPP violation is mailed once, not once per daemon', () => {
   const quiet = T0 - 31 * MIN;
-  const observe = (now: number) => obs(now, [agent(WITNESS, {}, now), polecat(now, { heartbeat: { timestamp: quiet }, bead: { agent_state: 'stuck', hook_bead: 'mr-1', updated_at: quiet } })]);
+  const observe = (now: number) => obs(now, [agent(WITNESS, {}, now), polecat(now, { heartbeat: { timestamp: quiet, state: 'idle' }, bead: { agent_state: 'working', hook_bead: 'mr-1', updated_at: quiet } })]);
   const persisted = sim({ ticks: 20, step: MIN, persist: true, observe });
   assert.is(subjects(persisted.events, 'GUPP_VIOLATION'), 1);
   // Control: forgetting the slots between "daemons" would mail again.

@@ -189,7 +189,7 @@ test('working but no work in flight: idle, never marked for being quiet', () => 
 
 test('GUPP violation: polecat alive with hook, no progress 30m -> one witness mail per episode', () => {
   const old = T0 - 31 * MIN;
-  const stuck = (now: number, updated = old) => polecat({ heartbeat: { timestamp: updated }, bead: { agent_state: 'stuck', hook_bead: 'mr-7', updated_at: updated } }, now);
+  const stuck = (now: number, updated = old) => polecat({ heartbeat: { timestamp: updated, state: 'idle' }, bead: { agent_state: 'working', hook_bead: 'mr-7', updated_at: updated } }, now);
   let d = run(obs([stuck(T0)]));
   assert.equal(show(d.actions), ['mail myrig/witness GUPP_VIOLATION']);
   const m = mails(d.actions)[0]!;

@@ -4,7 +4,8 @@ import { settledLiveness } from '../../agent/liveness.js';
 import type { ProcTable } from '../../agent/proctree.js';
 import { daemonSettingsSchema, loadDaemonSettings, type DaemonSettings } from '../../config/daemon-settings.js';
 import { readDeaconHeartbeat } from '../../config/deacon-heartbeat.js';
-import { readHeartbeatFileAt, reportedState } from '../../config/heartbeat-file.js';
+import { reportedActivity } from '../../agent/state.js';
+import { readHeartbeatFileAt } from '../../config/heartbeat-file.js';
 import type { Settings } from '../../config/settings.js';
 import type { RigsFile } from '../../config/town-files.js';
 import { GtError, messageOf } from '../../errors.js';
@@ -146,10 +147,12 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
     }
     const hb = tolerant(engine, `heartbeat:${spec.session}`, () => readHeartbeatFileAt(layout.heartbeatFile(spec.session), `.runtime/heartbeats/${spec.session}.json`), undefined);
     const hbTime = hb ? Date.parse(hb.timestamp) : NaN;
-    const hbState = hb ? reportedState(hb) : undefined;
     // A young session that looks like a zombie is still starting (agent/liveness.ts).
     const lv = settledLiveness(snap, spec.session, processNames, procs, settings.agents_health.startup_grace);
     const session = findSession(snap, spec.session);
+    // A report older than the session is the previous incarnation's (tmux keeps whole seconds).
+    const current = hb !== undefined && (!session || hbTime >= session.created * 1000);
+    const hbState = current ? reportedActivity(hb.state) : undefined;
     agents.push({
       spec,
       supervised: supervised && !inactive,

@@ -35,15 +35,15 @@ export function lastProgress(ctx: DecideContext, a: ObservedAgent): number {
 type Activity = 'working' | 'waiting' | 'other';
 
 /**
- * What the agent is doing, from its own report (the heartbeat file's state) when it gives one:
- * `working` (inside a turn, or still starting) is held to dead_after; `waiting` (idle or stuck at
- * its prompt) is where work on its hook is a GUPP violation; `blocked` and `done` are neither.
- * An agent that reports nothing is judged by its bead's state, as before agents reported.
+ * What the agent is doing, from its own report (its heartbeat file, read by the agent state
+ * model) when it gives one: `working` (inside a turn, or still starting) is held to dead_after;
+ * `idle` at its prompt is where work on its hook is a GUPP violation; `blocked` (waiting for a
+ * person, or stuck) is neither. An agent that reports nothing is judged by its bead's state.
  */
 function activityOf(a: ObservedAgent): Activity {
   const s = a.heartbeat?.state ?? a.bead?.agent_state;
   if (s === 'working' || s === 'running' || s === 'starting') return 'working';
-  if (s === 'idle' || s === 'stuck') return 'waiting';
+  if (s === 'idle') return 'waiting';
   return 'other';
 }
 

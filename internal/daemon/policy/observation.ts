@@ -1,5 +1,5 @@
 import type { Liveness } from '../../agent/liveness.js';
-import type { ReportedState } from '../../config/heartbeat-file.js';
+import type { ActivityState } from '../../agent/state.js';
 import type { AgentState } from '../../ledger/schema.js';
 import type { AgentSpec } from '../../session/resolve.js';
 
@@ -16,8 +16,12 @@ export interface Beat {
 
 /** An agent's heartbeat file: its last sign of progress and what it says it is doing. */
 export interface AgentBeat extends Beat {
-  /** undefined when the file names no state of the contract (treated as no report). */
-  state?: ReportedState;
+  /**
+   * What the agent says it is doing, as the agent state model reads its report (agent/state.ts:
+   * `stuck` is blocked, `done` idle); undefined when the file names no state of the contract or
+   * is older than the session (the previous incarnation's word, not this agent's).
+   */
+  state?: Exclude<ActivityState, 'dead'>;
 }
 
 /** The parts of an agent bead the policies need. `running` is accepted as a synonym of `working`. */
