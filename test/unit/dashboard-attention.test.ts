@@ -15,7 +15,7 @@ import { waitFor } from '../helpers/town.js';
 /** A row of the agents read view (`gt agents --json`), as the attention views take it. */
 type AgentRow = Parameters<typeof attentionItems>[1][number];
 const row = (p: Record<string, unknown>): AgentRow =>
-  ({ identity: 'x', role: 'polecat', rig: 'r', name: null, session: 's', runtime: 'sim', supervised: true, liveness: 'alive', liveness_reason: '', pid: 1, state: null, hook: null, updated_at: '2026-01-01T00:00:00Z', restarts: 0, ...p }) as unknown as AgentRow;
+  ({ identity: 'x', role: 'polecat', rig: 'r', name: null, session: 's', runtime: 'sim', supervised: true, liveness: 'alive', liveness_reason: '', pid: 1, state: null, hook: null, updated_at: '2026-01-01T00:00:00Z', crashes: 0, ...p }) as unknown as AgentRow;
 /** A blocked agent as the read view reports it (its activity, internal/agent/state.ts). */
 const blocked = (reason: string, since: string) => ({ activity: { state: 'blocked', reason, since, last_seen: null, source: 'heartbeat' } });
 
