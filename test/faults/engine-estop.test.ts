@@ -61,7 +61,9 @@ test('ESTOP present: a killed agent is not restarted and a zombie not replaced o
   // The deacon's agent is replaced by a plain process: a zombie the daemon would normally replace.
   ft.tmux('respawn-pane', '-k', '-t', '=hq-deacon:', 'sh', '-c', 'exec sleep 600');
   const zombiePid = ft.panePid('hq-deacon');
-  assert.is(await liveness('deacon'), 'zombie');
+  // A process that just started is 'unknown' for the startup grace (5s, counted from its real
+  // start): it is a zombie once that has passed.
+  await waitFor('the deacon seen as a zombie', async () => (await liveness('deacon')) === 'zombie', 20_000);
 
   const ticks0 = ft.tickCount();
   await ft.waitTicks(12);
