@@ -44,6 +44,8 @@ export interface StateInputs {
   screen?: ScreenVerdictLike | null;
   /** When the agent's current session was created (epoch ms), if it exists. */
   sessionCreated?: number;
+  /** When its oldest open question (`gt ask`) was asked (ISO), if it has one. */
+  askedAt?: string;
 }
 
 export interface Activity {
@@ -77,6 +79,16 @@ const REPORTED: Readonly<Record<string, ActivityState>> = {
   stuck: 'blocked',
 };
 
+/**
+ * An agent at its prompt while its own question is open waits for a person: a CLI may move a long
+ * `gt ask` to the background (Claude Code does at its Bash timeout) and end the turn, so the hook
+ * reports idle while the question still waits. It is not idle with work on its hook (no GUPP).
+ * Working stays working: the agent may go on with something else while the question waits.
+ */
+export function withOpenQuestion<S extends ActivityState>(reported: S | undefined, asking: boolean): S | 'blocked' | undefined {
+  return asking && reported === 'idle' ? 'blocked' : reported;
+}
+
 /** What a report's state means (the shared contract); undefined for a string that is no report. */
 export function reportedActivity(state: string): Exclude<ActivityState, 'dead'> | undefined {
   return Object.hasOwn(REPORTED, state) ? (REPORTED[state] as Exclude<ActivityState, 'dead'>) : undefined;
@@ -106,6 +118,9 @@ export function agentActivity(inp: StateInputs): Activity {
   const current = hb && Number.isFinite(hbAt) && (inp.sessionCreated === undefined || hbAt >= Math.floor(inp.sessionCreated / 1000) * 1000);
   const reported = current ? REPORTED[hb!.state] : undefined;
   if (!reported) return { state: 'starting', since: iso(inp.sessionCreated), last_seen: lastSeen, source: 'session' };
+  if (withOpenQuestion(reported, inp.askedAt !== undefined) !== reported) {
+    return { state: 'blocked', reason: 'question', since: inp.askedAt!, last_seen: lastSeen, source: 'heartbeat', ...(hb!.event ? { event: hb!.event } : {}) };
+  }
   const out: Activity = { state: reported, since: hb!.since && Number.isFinite(Date.parse(hb!.since)) ? hb!.since : hb!.timestamp, last_seen: lastSeen, source: 'heartbeat' };
   if (reported === 'blocked') out.reason = hb!.reason ?? (hb!.state === 'stuck' ? 'stuck' : 'unknown');
   if (hb!.event) out.event = hb!.event;

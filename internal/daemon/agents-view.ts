@@ -93,8 +93,11 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
       if (!found.has(spec.identity)) found.set(spec.identity, { spec, supervised: false });
     }
   }
+  const askedAt = new Map<string, string>();
   if (existsSync(layout.ledgerFile)) {
-    const beads = withLedger(layout, (l) => l.listAgentBeads());
+    const { beads, questions } = withLedger(layout, (l) => ({ beads: l.listAgentBeads(), questions: l.openQuestions() }));
+    // Oldest first: an agent's first open question is when it began to wait.
+    for (const q of questions) if (!askedAt.has(q.from)) askedAt.set(q.from, q.created_at);
     for (const b of beads) {
       let spec: AgentSpec;
       try {
@@ -128,7 +131,8 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
       heartbeat = undefined;
     }
     const created = snap.ok ? snap.sessions.find((x) => x.name === spec.session)?.created : undefined;
-    const activity = agentActivity({ liveness: lv.state, heartbeat, ...(created !== undefined ? { sessionCreated: created * 1000 } : {}) });
+    const asked = askedAt.get(spec.identity);
+    const activity = agentActivity({ liveness: lv.state, heartbeat, ...(created !== undefined ? { sessionCreated: created * 1000 } : {}), ...(asked ? { askedAt: asked } : {}) });
     const rs = agentRestart(restartState, spec.identity);
     rows.push({
       identity: spec.identity,

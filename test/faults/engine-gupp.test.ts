@@ -8,12 +8,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GT_BIN, waitFor } from '../helpers/town.js';
+import { GT_BIN, REPO, waitFor } from '../helpers/town.js';
 import { faultTown, matching, type FaultTown } from '../helpers/engine-faults.js';
 
 let ft: FaultTown;
+let asker: ChildProcess | undefined;
 const sim = (env: Record<string, string>) => ({ command: process.execPath, args: [GT_BIN, 'sim'], process_names: ['gt-sim'], env });
 const heartbeat = (session: string) => JSON.parse(readFileSync(join(ft.root, '.runtime', 'heartbeats', `${session}.json`), 'utf8')) as { state: string; timestamp: string };
 
@@ -28,19 +30,34 @@ test.before(async () => {
   ft.town.daemonSettings({ env: { GT_SIM_HEARTBEAT_INTERVAL: '500ms' }, patrols: { witness: { enabled: false }, refinery: { enabled: false } } });
   await ft.addRig('calm', 'ca', '--agent', 'idlesim');
   await ft.addRig('stall', 'st', '--agent', 'stallsim');
+  await ft.addRig('asks', 'as', '--agent', 'idlesim');
 });
 
 test.after(async () => {
+  asker?.kill('SIGTERM');
   await ft.teardown();
 });
 
-test('idle with hooked work: exactly one GUPP_VIOLATION; working without progress: marked dead (never a GUPP)', async () => {
+test('idle with hooked work: exactly one GUPP_VIOLATION; working without progress: marked dead (never a GUPP); idle with its own question open: blocked, no GUPP', async () => {
   await ft.gtOk(['up']);
   const calm = JSON.parse(await ft.gtOk(['bead', 'create', '--rig', 'calm', '--title', 'Waits at the prompt', '--json'])).id as string;
   const stall = JSON.parse(await ft.gtOk(['bead', 'create', '--rig', 'stall', '--title', 'Hangs mid-turn', '--json'])).id as string;
   const idle = JSON.parse(await ft.gtOk(['sling', calm, 'calm', '--json']));
   const busy = JSON.parse(await ft.gtOk(['sling', stall, 'stall', '--json']));
+  const asks = JSON.parse(await ft.gtOk(['sling', JSON.parse(await ft.gtOk(['bead', 'create', '--rig', 'asks', '--title', 'Needs a decision', '--json'])).id, 'asks', '--json']));
   const t0 = Date.now();
+  // Its gt ask runs beside the agent, as a CLI runs a long tool call in the background (Claude
+  // Code does at its Bash timeout): the question stays open while the agent reports idle.
+  asker = spawn(process.execPath, [GT_BIN, 'ask', 'Which colour?', '--timeout', '5m', '--town', ft.root], {
+    env: { ...process.env, GT_ROLE: 'polecat', GT_RIG: 'asks', GT_POLECAT: asks.identity.split('/').pop(), GT_SESSION: asks.session },
+    stdio: 'ignore',
+  });
+  await waitFor('the question open', async () => JSON.parse(await ft.gtOk(['questions', '--json'])).length === 1, 15_000, 100);
+  await waitFor('gt ask reports blocked: question', () => heartbeat(asks.session).state === 'blocked', 10_000);
+  // The turn ends while the call runs on: the CLI's Stop hook reports idle (gt's own hook script).
+  const stop = spawnSync('sh', [join(REPO, 'internal', 'agent', 'hooks', 'agent-hook.sh'), 'claude', 'Stop'], { env: { ...process.env, GT_TOWN_ROOT: ft.root, GT_SESSION: asks.session }, input: '{}' });
+  assert.is(stop.status, 0);
+  assert.is(heartbeat(asks.session).state, 'idle');
   await waitFor('the idle polecat reports idle', () => heartbeat(idle.session).state === 'idle', 10_000);
   await waitFor('the stalled polecat reports working', () => heartbeat(busy.session).state === 'working', 10_000);
 
@@ -65,6 +82,12 @@ test('idle with hooked work: exactly one GUPP_VIOLATION; working without progres
   const later = await ft.inbox('calm/witness');
   assert.is(later.filter((m) => m.subject.startsWith('GUPP_VIOLATION')).length, 1, `${JSON.stringify(later)}\n${matching(ft.log(), /calm|GUPP|mail/).join('\n')}`);
   assert.equal((await ft.inbox('stall/witness')).filter((m) => m.subject.startsWith('GUPP_VIOLATION')), []);
+  // Idle at its prompt, but its own question waits for the person: blocked (question), not a GUPP.
+  assert.equal((await ft.inbox('asks/witness')).filter((m) => m.subject.startsWith('GUPP_VIOLATION')), [], matching(ft.log(), /asks/).join('\n'));
+  const row = (JSON.parse(await ft.gtOk(['agents', '--json'])) as Array<{ identity: string; activity: { state: string; reason?: string } }>).find((a) => a.identity === asks.identity)!;
+  assert.equal([row.activity.state, row.activity.reason], ['blocked', 'question']);
+  assert.is(heartbeat(asks.session).state, 'idle', 'the agent itself still says idle');
+  asker!.kill('SIGTERM');
   // The interval (3m) never ran: deadlines did it all.
   const state = JSON.parse(readFileSync(join(ft.root, 'daemon', 'state.json'), 'utf8'));
   assert.ok(state.recovery_interval_ms === 180_000);

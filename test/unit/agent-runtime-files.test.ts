@@ -99,7 +99,7 @@ test('claude: --settings with every hook (SessionStart also runs gt prime), bypa
   const p = planStart(presetRuntime('claude')!, c);
   const settingsFile = join(c.stateDir, 'claude-settings.json');
   assert.equal(p.argv, [program, '--settings', settingsFile, '--dangerously-skip-permissions', 'Run `gt hook`.']);
-  assert.equal(p.env, { DISABLE_AUTOUPDATER: '1' }, 'not root: no IS_SANDBOX');
+  assert.equal(p.env, { DISABLE_AUTOUPDATER: '1', BASH_MAX_TIMEOUT_MS: String(25 * 3_600_000) }, 'not root: no IS_SANDBOX');
   const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
   assert.equal(Object.keys(settings.hooks).sort(), ['Notification', 'PostToolUse', 'SessionStart', 'Stop', 'StopFailure', 'UserPromptSubmit']);
   assert.is(settings.hooks.PostToolUse[0].hooks[0].command, "'/bin/sh' '/pkg/internal/agent/hooks/agent-hook.sh' 'claude' 'PostToolUse'");

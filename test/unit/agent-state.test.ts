@@ -33,6 +33,14 @@ test('the agent\'s own report: working, idle, blocked with its reason, and since
   assert.equal([e.state, e.error, e.message], ['idle', 'server_error', 'API Error: Unable to connect to API (ConnectionRefused)']);
 });
 
+test('an open question of its own: at its prompt it waits for a person (blocked: question, since the ask); working stays working', () => {
+  const q = agentActivity({ liveness: 'alive', heartbeat: { timestamp: at(9000), state: 'idle', event: 'Stop' }, askedAt: at(2000) });
+  assert.equal([q.state, q.reason, q.since, q.last_seen, q.event], ['blocked', 'question', at(2000), at(9000), 'Stop']);
+  assert.is(agentActivity({ liveness: 'alive', heartbeat: { timestamp: at(9000), state: 'working' }, askedAt: at(2000) }).state, 'working');
+  assert.is(agentActivity({ liveness: 'alive', heartbeat: { timestamp: at(9000), state: 'idle' } }).state, 'idle', 'no question: idle');
+  assert.is(agentActivity({ liveness: 'dead', heartbeat: { timestamp: at(9000), state: 'idle' }, askedAt: at(2000) }).state, 'dead');
+});
+
 test('starting: alive with no report, an unknown state, or only the previous session\'s report', () => {
   assert.equal(agentActivity({ liveness: 'alive', sessionCreated: T }), { state: 'starting', since: at(0), last_seen: null, source: 'session' });
   assert.is(agentActivity({ liveness: 'alive', heartbeat: { timestamp: at(9), state: 'pondering' } }).state, 'starting', 'unknown state strings are no report');

@@ -79,7 +79,7 @@ test('custom runtimes from settings; a preset adjusted by name keeps its behavio
   const c = getRuntime(s, 'claude');
   assert.is(c.preset, PRESETS.claude);
   assert.equal(runtimeArgv(c), ['/opt/claude/bin/claude', '--model', 'opus']);
-  assert.equal(c.env, { DISABLE_AUTOUPDATER: '1', X: 'y' });
+  assert.equal(c.env, { DISABLE_AUTOUPDATER: '1', BASH_MAX_TIMEOUT_MS: String(25 * 3_600_000), X: 'y' }, 'the preset env, then the person env');
   assert.is(c.permissions, 'ask');
   assert.is(c.resume, true);
   assert.ok(c.processNames.includes('claude'));

@@ -11,6 +11,7 @@ import type { RuntimePreset, StartContext, StartPlan } from './types.js';
  * itself).
  *
  * - Updater off: DISABLE_AUTOUPDATER=1.
+ * - Long tool calls allowed: BASH_MAX_TIMEOUT_MS covers `gt ask`'s longest wait.
  * - Hooks and bypass confirmation: a settings file gt writes per session, given with
  *   `--settings` (the person's own ~/.claude/settings.json is untouched). Every hook event runs
  *   agent-hook.sh; SessionStart also runs `gt prime`, whose output Claude adds to the context, so
@@ -27,7 +28,10 @@ export const claude: RuntimePreset = {
   name: 'claude',
   command: 'claude',
   processNames: ['claude', '<version>'],
-  env: { DISABLE_AUTOUPDATER: '1' },
+  // BASH_MAX_TIMEOUT_MS only caps the timeout a tool call may ask for (Claude's own cap is 10m):
+  // raised to cover `gt ask --timeout` (at most 24h), so a call given a longer timeout is not cut
+  // before the person answers. The default timeout of a call that asks for none stays Claude's 2m.
+  env: { DISABLE_AUTOUPDATER: '1', BASH_MAX_TIMEOUT_MS: String(25 * 3_600_000) },
   reportsReady: true,
   canResume: true,
   plan(ctx: StartContext): StartPlan {

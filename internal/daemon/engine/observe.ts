@@ -4,7 +4,7 @@ import { settledLiveness } from '../../agent/liveness.js';
 import type { ProcTable } from '../../agent/proctree.js';
 import { daemonSettingsSchema, loadDaemonSettings, type DaemonSettings } from '../../config/daemon-settings.js';
 import { readDeaconHeartbeat } from '../../config/deacon-heartbeat.js';
-import { reportedActivity } from '../../agent/state.js';
+import { reportedActivity, withOpenQuestion } from '../../agent/state.js';
 import { readHeartbeatFileAt } from '../../config/heartbeat-file.js';
 import type { Settings } from '../../config/settings.js';
 import type { RigsFile } from '../../config/town-files.js';
@@ -101,9 +101,10 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
         const hooks = new Map<string, boolean>();
         for (const a of agents) if (a.hook_bead) hooks.set(a.hook_bead, (l.getBead(a.hook_bead)?.status ?? 'closed') !== 'closed');
         const lifecycle = l.inbox('deacon/').filter((m) => m.subject.startsWith('LIFECYCLE:'));
-        return { agents, hooks, lifecycle };
+        const askers = new Set(l.openQuestions().map((q) => q.from));
+        return { agents, hooks, lifecycle, askers };
       })
-    : { agents: [] as AgentBead[], hooks: new Map<string, boolean>(), lifecycle: [] };
+    : { agents: [] as AgentBead[], hooks: new Map<string, boolean>(), lifecycle: [], askers: new Set<string>() };
 
   const byIdentity = new Map<string, { spec: AgentSpec; supervised: boolean; bead?: AgentBead; rigInactive?: boolean }>();
   for (const spec of supervisedRoleAgents(settings, daemonSettings, knownRigs)) byIdentity.set(spec.identity, { spec, supervised: true });
@@ -152,7 +153,7 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
     const session = findSession(snap, spec.session);
     // A report older than the session is the previous incarnation's (tmux keeps whole seconds).
     const current = hb !== undefined && (!session || hbTime >= session.created * 1000);
-    const hbState = current ? reportedActivity(hb.state) : undefined;
+    const hbState = withOpenQuestion(current ? reportedActivity(hb.state) : undefined, ledger.askers.has(spec.identity));
     agents.push({
       spec,
       supervised: supervised && !inactive,
