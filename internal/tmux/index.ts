@@ -27,7 +27,7 @@ export {
 } from './session.js';
 export { killSession, sessionProcesses, DEFAULT_KILL_GRACE_MS, type KillSessionOptions, type KillSessionResult } from './kill.js';
 export { sendKeys, sendKey, nudge, resolvePane, sanitizeNudgeText, type KeyName, type NudgeOptions, type NudgeResult } from './keys.js';
-export { capturePane, type CaptureOptions } from './capture.js';
+export { capturePane, capturePanes, type CaptureOptions, type CapturePanesOptions, type PaneCapture } from './capture.js';
 export { attachPty, windowSize, type AttachPtyOptions } from './pty.js';
 export { setSessionEnv, unsetSessionEnv, getSessionEnv } from './env.js';
 export { themeFor, applyTheme, readTheme, rigColour, ROLE_STYLES, RIG_PALETTE, type Theme, type ThemeInput, type RoleStyle } from './theme.js';
