@@ -3,7 +3,7 @@
  * socket (one server per town), targets sessions exactly and passes argv arrays, never a shell.
  */
 export { Tmux, DEFAULT_TMUX_TIMEOUT_MS, type TmuxOptions, type RunOptions, type TmuxResult } from './run.js';
-export { TmuxError, SessionExistsError, isNoServerMessage, isNotFoundMessage } from './errors.js';
+export { TmuxError, SessionExistsError, NudgeRefusedError, isNoServerMessage, isNotFoundMessage } from './errors.js';
 export { townSocketName, socketPath, TMUX_SOCKET_ENV } from './socket.js';
 export {
   validateSessionName,

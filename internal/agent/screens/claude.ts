@@ -41,7 +41,7 @@ function usageLimit(limitRow: string | undefined, opts: RecognizeOptions): Scree
   const resetAt = line ? claudeResetAt(line, opts) : undefined;
   return {
     kind: 'usage-limit',
-    reason: line ? `Claude Code: ${oneLine(line)}` : "Claude Code's usage limit is reached",
+    reason: line ? `Claude Code's usage limit (${oneLine(line, 100)})` : "Claude Code's usage limit",
     ...(resetAt !== undefined ? { resetAt } : {}),
   };
 }
@@ -58,9 +58,10 @@ function dialog(rows: string[], limitRow: string | undefined, opts: RecognizeOpt
   if (ask) {
     // The first row of the dialog names the tool ("Bash command", "Edit file").
     const title = rows.map((r) => r.trim()).find(Boolean);
-    return { kind: 'permission', reason: `Claude Code asks permission${title ? ` (${oneLine(title, 60)})` : ''}: ${oneLine(ask[0], 60)}` };
+    return { kind: 'permission', reason: `Claude Code's permission prompt (${title ? `${oneLine(title, 60)}: ` : ''}${oneLine(ask[0], 60)})` };
   }
-  return { kind: 'dialog', reason: `Claude Code waits on a dialog${rows[0] !== undefined ? ` (${oneLine(rows.map((r) => r.trim()).find(Boolean) ?? '', 60)})` : ''}` };
+  const title = rows.map((r) => r.trim()).find(Boolean);
+  return { kind: 'dialog', reason: `a Claude Code dialog${title ? ` (${oneLine(title, 60)})` : ''}` };
 }
 
 export function recognizeClaude(text: string, opts: RecognizeOptions = {}): ScreenVerdict | null {
@@ -88,7 +89,7 @@ export function recognizeClaude(text: string, opts: RecognizeOptions = {}): Scre
   const boxed = top >= 0 && rows.slice(top + 1, last).some((r) => PROMPT_ROW.test(r));
   if (boxed) {
     const footer = flat(rows.slice(last + 1));
-    if (/Not logged in\s*·\s*Run \/login/.test(footer)) return { kind: 'login', reason: 'Claude Code is not logged in ("Not logged in · Run /login")' };
+    if (/Not logged in\s*·\s*Run \/login/.test(footer)) return { kind: 'login', reason: 'Claude Code\'s "Not logged in · Run /login" prompt' };
     // After "Stop and wait for limit to reset": the limit line is the answer to the last prompt.
     let i = top - 1;
     while (i >= 0 && (!rows[i]!.trim() || /^[^\s⎿❯●]\s\S+ for \d/.test(rows[i]!))) i--;

@@ -48,7 +48,7 @@ export function recognizeCodex(text: string, opts: RecognizeOptions = {}): Scree
       const ask = /Would you like to (run the following command|make the following edits|grant [^?]*|allow [^?]*)\?/.exec(window);
       if (ask) {
         const cmd = /\$ (.+?)(?= › 1\.| 1\. |$)/.exec(window.slice(ask.index))?.[1];
-        return { kind: 'permission', reason: `Codex asks permission: ${oneLine(ask[0], 60)}${cmd ? ` ($ ${oneLine(cmd, 60)})` : ''}` };
+        return { kind: 'permission', reason: `Codex's permission prompt (${oneLine(ask[0], 60)}${cmd ? ` $ ${oneLine(cmd, 60)}` : ''})` };
       }
     } else if (/enter continue · esc back/i.test(hint)) {
       if (/Trust this folder\?|Do you trust the (files|contents) (in|of) this (folder|directory)/.test(window)) return { kind: 'trust', reason: "Codex's folder trust dialog" };
@@ -56,7 +56,7 @@ export function recognizeCodex(text: string, opts: RecognizeOptions = {}): Scree
       if (/Sign in with ChatGPT|Sign in with Device Code|Sign in another way|Choose how you want to use Codex/.test(window)) return { kind: 'login', reason: "Codex's sign-in picker" };
     }
     if (/Usage limit reached|included usage is exhausted/.test(window)) return { kind: 'usage-limit', reason: "Codex's usage limit menu" };
-    return { kind: 'dialog', reason: `Codex waits on a dialog ("${oneLine(hint.trim(), 60)}")` };
+    return { kind: 'dialog', reason: `a Codex dialog ("${oneLine(hint.trim(), 60)}")` };
   }
   // The composer: the last row starting with "›" among the bottom rows.
   const tail = lastNonBlank(rows, 5);
@@ -73,7 +73,7 @@ export function recognizeCodex(text: string, opts: RecognizeOptions = {}): Scree
     const line = flat(cell);
     const resetAt = codexResetAt(line, opts);
     const when = /try again at\s+([^.]*?\d{1,2}:\d{2}\s*[AP]M)/i.exec(line)?.[1];
-    return { kind: 'usage-limit', reason: `Codex hit its usage limit${when ? ` (try again at ${oneLine(when, 40)})` : ''}`, ...(resetAt !== undefined ? { resetAt } : {}) };
+    return { kind: 'usage-limit', reason: `Codex's usage limit${when ? ` (try again at ${oneLine(when, 40)})` : ''}`, ...(resetAt !== undefined ? { resetAt } : {}) };
   }
   return null;
 }

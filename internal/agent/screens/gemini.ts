@@ -43,10 +43,11 @@ export function recognizeGemini(text: string, opts: RecognizeOptions = {}): Scre
     if (/Existing API key detected/.test(t)) return { kind: 'api-key', reason: 'Gemini CLI\'s authentication picker ("Existing API key detected (GEMINI_API_KEY)")' };
     return { kind: 'login', reason: "Gemini CLI's authentication picker" };
   }
-  if (/Enter Gemini API Key|Waiting for auth|Login with Google|Sign in with Google to continue/.test(t)) return { kind: 'login', reason: "Gemini CLI waits for a sign-in or an API key" };
+  if (/Enter Gemini API Key/.test(t)) return { kind: 'login', reason: "Gemini CLI's API key entry" };
+  if (/Waiting for auth|Login with Google|Sign in with Google to continue/.test(t)) return { kind: 'login', reason: "Gemini CLI's sign-in wait" };
   const ask = /(Allow execution of[^?]*|Apply this change|Do you want to proceed|Allow (?:edit|fetch|access)[^?]*)\?/.exec(t);
   if (ask && /Allow once|Yes, allow once|Allow for this session|No, suggest changes/.test(t)) {
-    return { kind: 'permission', reason: `Gemini CLI asks permission: ${oneLine(ask[0], 80)}` };
+    return { kind: 'permission', reason: `Gemini CLI's permission prompt (${oneLine(ask[0], 80)})` };
   }
   if (/Usage limit reached for/.test(t)) {
     const resetAt = geminiResetAt(t, opts);
@@ -54,12 +55,12 @@ export function recognizeGemini(text: string, opts: RecognizeOptions = {}): Scre
     const when = /Access resets at ([^.]+)\./.exec(t)?.[1];
     return {
       kind: 'usage-limit',
-      reason: `Gemini CLI: usage limit reached${what ? ` for ${oneLine(what, 40)}` : ''}${when ? ` (resets at ${oneLine(when, 30)})` : ''}`,
+      reason: `Gemini CLI's usage limit (${what ? `${oneLine(what, 40)}` : 'reached'}${when ? `, resets at ${oneLine(when, 30)}` : ''})`,
       ...(resetAt !== undefined ? { resetAt } : {}),
     };
   }
   // Any other box at the bottom holding a numbered choice is a dialog a person must answer
   // (e.g. "you don't have access to <model>: switch to ...?").
-  if (/[●○◯]\s*\d+\.\s/.test(t) || /\(Use Enter to select\)/.test(t)) return { kind: 'dialog', reason: `Gemini CLI waits on a dialog (${oneLine(box.map((r) => r.replace(/^[\s│]+|[\s│]+$/g, '')).find((r) => r.length > 0) ?? '', 60)})` };
+  if (/[●○◯]\s*\d+\.\s/.test(t) || /\(Use Enter to select\)/.test(t)) return { kind: 'dialog', reason: `a Gemini CLI dialog (${oneLine(box.map((r) => r.replace(/^[\s│]+|[\s│]+$/g, '')).find((r) => r.length > 0) ?? '', 60)})` };
   return null;
 }

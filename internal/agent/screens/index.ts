@@ -45,3 +45,17 @@ export function recognizeAnyScreen(text: string, opts: RecognizeOptions = {}): S
   }
   return null;
 }
+
+/** Runtimes that draw no screen of their own: nothing there for a person to answer. */
+const NO_SCREENS = new Set(['sim']);
+
+/**
+ * What a nudge asks before it types into an agent of `runtime`: the name of the blocking screen
+ * the capture shows, or null. A runtime gt has no recogniser for (a custom command wrapping some
+ * CLI) is checked against all of them, so an unknown wrapper is never the way Enter reaches a dialog.
+ */
+export function nudgeGuard(runtime: string | undefined): (text: string) => string | null {
+  if (runtime !== undefined && NO_SCREENS.has(runtime)) return () => null;
+  const own = runtime !== undefined && Object.prototype.hasOwnProperty.call(SCREEN_RECOGNISERS, runtime) ? SCREEN_RECOGNISERS[runtime] : undefined;
+  return (text) => (own ? own(text) : recognizeAnyScreen(text))?.reason ?? null;
+}

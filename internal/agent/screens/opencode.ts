@@ -30,10 +30,10 @@ export function recognizeOpencode(text: string, opts: RecognizeOptions = {}): Sc
           .slice(i + 1, choice)
           .map((x) => x.replace(/^\s*┃\s*/, '').trim())
           .find((x) => x.length > 0);
-        return { kind: 'permission', reason: `OpenCode asks permission${what ? ` (${oneLine(what.replace(/^#\s*/, ''), 60)})` : ''}` };
+        return { kind: 'permission', reason: `OpenCode's permission prompt${what ? ` (${oneLine(what.replace(/^#\s*/, ''), 60)})` : ''}` };
       }
     }
-    return { kind: 'dialog', reason: 'OpenCode waits on a choice (Allow once / Allow always / Reject)' };
+    return { kind: 'dialog', reason: 'an OpenCode choice (Allow once / Allow always / Reject)' };
   }
   // The status rows under the prompt panel.
   let panelEnd = -1;
@@ -52,7 +52,7 @@ export function recognizeOpencode(text: string, opts: RecognizeOptions = {}): Sc
     const now = opts.now ?? Date.now();
     return {
       kind: 'usage-limit',
-      reason: `OpenCode: usage limit reached, it resets in ${oneLine(limit[1]!, 30)}${retry ? ` (retrying in ${oneLine(retry, 20)})` : ''}`,
+      reason: `OpenCode's usage limit (resets in ${oneLine(limit[1]!, 30)}${retry ? `, retrying in ${oneLine(retry, 20)}` : ''})`,
       ...(ms !== undefined ? { resetAt: now + ms } : {}),
     };
   }
