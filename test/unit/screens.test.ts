@@ -145,6 +145,23 @@ test('a blocking screen scrolled up into the transcript is history, not a screen
   }
 });
 
+test('a dialog taller than the screen (its top scrolled off) is still recognised', () => {
+  let checked = 0;
+  for (const f of fixtures.filter((x) => (x.cli === 'claude' || x.cli === 'gemini') && x.expect !== null && x.screen !== 'not-logged-in' && x.screen !== 'usage-limit-waiting')) {
+    const rows = screenRows(f.text);
+    // The dialog's top edge: Claude's last rule, Gemini's outermost box top.
+    let topEdge = -1;
+    for (let i = rows.length - 1; i >= 0 && topEdge < 0; i--) if (f.cli === 'claude' ? /^\s*─{8,}\s*$/.test(rows[i]!) : /^\s?╭─+╮\s*$/.test(rows[i]!)) topEdge = i;
+    assert.ok(topEdge >= 0, `${name(f)}: found the dialog's top`);
+    const cut = rows.slice(topEdge + 1).join('\n');
+    const v = recognizeScreen(f.cli, cut, opts(f));
+    // The usage-limit menu's reset time lives above the dialog, so only the kind must hold.
+    assert.is(v?.kind ?? null, f.expect, `${name(f)} without its top edge`);
+    checked++;
+  }
+  assert.ok(checked >= 10);
+});
+
 test('runtimes without a recogniser (sim, custom) get null from recognizeScreen', () => {
   const trust = fixtures.find((f) => f.cli === 'claude' && f.expect === 'trust')!;
   assert.is(recognizeScreen('sim', trust.text), null);

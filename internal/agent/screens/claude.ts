@@ -73,14 +73,14 @@ export function recognizeClaude(text: string, opts: RecognizeOptions = {}): Scre
       break;
     }
   }
-  if (last < 0) return null;
+  // No rule at all: a dialog taller than the screen (its top rule scrolled off) is read whole.
   // The usage-limit notice in the transcript (the reset time is only there, not in the menu).
   let limitRow: string | undefined;
   for (let i = last - 1; i >= 0 && limitRow === undefined; i--) if (LIMIT_ROW.test(rows[i]!)) limitRow = rows[i];
 
   // An input box: rule, prompt row(s), rule. Then what follows the last rule is the footer.
   let top = -1;
-  for (let i = last - 1; i >= 0 && i >= last - 12; i--) {
+  for (let i = last - 1; last >= 0 && i >= 0 && i >= last - 12; i--) {
     if (isRule(rows[i]!)) {
       top = i;
       break;

@@ -28,9 +28,10 @@ function bottomBox(rows: string[]): string[] | undefined {
     const r = rows[i]!;
     // The outer box's own top, at the same column (a nested box inside starts further right).
     if (r.indexOf('╭') === indent && /^\s*╭─+╮\s*$/.test(r)) return rows.slice(i + 1, end);
-    if (r.length > indent && r[indent] !== '│' && r.trim()) return undefined;
+    if (r[indent] !== '│') return undefined;
   }
-  return undefined;
+  // Bordered up to the first row: a box taller than the screen, its top scrolled off.
+  return rows.slice(0, end);
 }
 
 export function recognizeGemini(text: string, opts: RecognizeOptions = {}): ScreenVerdict | null {
