@@ -50,12 +50,17 @@ export function recognizeAnyScreen(text: string, opts: RecognizeOptions = {}): S
 const NO_SCREENS = new Set(['sim']);
 
 /**
- * What a nudge asks before it types into an agent of `runtime`: the name of the blocking screen
- * the capture shows, or null. A runtime gt has no recogniser for (a custom command wrapping some
- * CLI) is checked against all of them, so an unknown wrapper is never the way Enter reaches a dialog.
+ * The blocking screen an agent of `runtime` shows, the way gt acts on it: its own recogniser for
+ * a preset; none for the sim; every recogniser for a runtime gt does not know (a custom command
+ * wrapping some CLI), so an unknown wrapper is never how Enter reaches a dialog.
  */
-export function nudgeGuard(runtime: string | undefined): (text: string) => string | null {
-  if (runtime !== undefined && NO_SCREENS.has(runtime)) return () => null;
+export function blockingScreen(runtime: string | undefined, text: string, opts: RecognizeOptions = {}): ScreenVerdict | null {
+  if (runtime !== undefined && NO_SCREENS.has(runtime)) return null;
   const own = runtime !== undefined && Object.prototype.hasOwnProperty.call(SCREEN_RECOGNISERS, runtime) ? SCREEN_RECOGNISERS[runtime] : undefined;
-  return (text) => (own ? own(text) : recognizeAnyScreen(text))?.reason ?? null;
+  return own ? own(text, opts) : recognizeAnyScreen(text, opts);
+}
+
+/** What a nudge asks before it types into an agent of `runtime`: the blocking screen's name, or null. */
+export function nudgeGuard(runtime: string | undefined): (text: string) => string | null {
+  return (text) => blockingScreen(runtime, text)?.reason ?? null;
 }
