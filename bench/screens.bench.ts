@@ -11,22 +11,12 @@ import { join } from 'node:path';
 import { recognizeScreen } from '../internal/agent/screens/index.js';
 import { Tmux, capturePane, capturePanes, createSession, killServer, snapshot } from '../internal/tmux/index.js';
 import { socketPath } from '../internal/tmux/socket.js';
+import { CountingTmux } from '../test/helpers/tmux-servers.js';
 import { median, report } from './lib.js';
 
 const PANES = Number(process.env.BENCH_PANES ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 
-class CountingTmux extends Tmux {
-  calls = 0;
-  override run(...a: Parameters<Tmux['run']>) {
-    this.calls++;
-    return super.run(...a);
-  }
-  override runSequence(...a: Parameters<Tmux['runSequence']>) {
-    this.calls++;
-    return super.runSequence(...a);
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'gt-bench-screens-'));
 const tmux = new CountingTmux(`gt-bench-${process.pid}-screens`, { timeoutMs: 30_000 });

@@ -8,8 +8,8 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBlockingScreens } from '../../internal/session/screens.js';
-import { Tmux, capturePanes, createSession } from '../../internal/tmux/index.js';
-import { privateServers } from '../helpers/tmux-servers.js';
+import { capturePanes, createSession } from '../../internal/tmux/index.js';
+import { CountingTmux, privateServers } from '../helpers/tmux-servers.js';
 import { REPO, tempDir } from '../helpers/town.js';
 
 const servers = privateServers();
@@ -19,17 +19,6 @@ test.after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-class CountingTmux extends Tmux {
-  calls = 0;
-  override run(...a: Parameters<Tmux['run']>) {
-    this.calls++;
-    return super.run(...a);
-  }
-  override runSequence(...a: Parameters<Tmux['runSequence']>) {
-    this.calls++;
-    return super.runSequence(...a);
-  }
-}
 
 interface Shown {
   session: string;
