@@ -8,7 +8,7 @@
  *   - OpenCode's permission prompt (Enter = "Allow once": the command runs).
  * `gt nudge` says which screen and exits 1; the screen is still there, the text was never typed,
  * and the CLI's config (or the command's effect) is unchanged. The daemon's HEALTH_CHECK nudges go
- * through the same primitive with the same guard (internal/daemon/engine/act.ts); it is checked
+ * through the same primitive with the same guard (internal/daemon/engine/act-agents.ts; test/integration/act-nudge-guard.test.ts); it is checked
  * directly on Claude Code's trust dialog.
  */
 import { test } from 'uvu';

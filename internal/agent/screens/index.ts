@@ -49,6 +49,11 @@ export function recognizeAnyScreen(text: string, opts: RecognizeOptions = {}): S
 /** Runtimes that draw no screen of their own: nothing there for a person to answer. */
 const NO_SCREENS = new Set(['sim']);
 
+/** Whether an agent of `runtime` may show a blocking screen at all (worth capturing its pane). */
+export function drawsScreens(runtime: string | undefined): boolean {
+  return runtime === undefined || !NO_SCREENS.has(runtime);
+}
+
 /**
  * The blocking screen an agent of `runtime` shows, the way gt acts on it: its own recogniser for
  * a preset; none for the sim; every recogniser for a runtime gt does not know (a custom command
