@@ -8,7 +8,7 @@ NODE_MODULES_STAMP := node_modules/.gt-installed
 AGENT_CLIS_STAMP := agent-clis/node_modules/.gt-installed
 SOURCES := $(shell find cmd internal -name '*.ts' 2>/dev/null)
 
-.PHONY: install build test lint bench demo clean agent-clis chromium
+.PHONY: install build test lint bench demo clean agent-clis chromium capture-screens
 
 # npm ci builds the native addons (better-sqlite3, node-pty, fs-ext) from source: about a minute.
 $(NODE_MODULES_STAMP): package.json package-lock.json
@@ -51,6 +51,11 @@ test: build lint $(AGENT_CLIS_STAMP) $(CHROMIUM)
 
 bench: build
 	node --import tsx bench/run.ts
+
+# Re-record the blocking-screen fixtures from the pinned agent CLIs (offline, private tmux server,
+# temp HOMEs): after a version bump in agent-clis/package.json. CLIS="claude codex" narrows it.
+capture-screens: build $(AGENT_CLIS_STAMP)
+	node --import tsx scripts/capture-screens.ts $(CLIS)
 
 demo: build
 	bash scripts/demo.sh

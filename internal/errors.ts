@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'TMUX_FAILED'
   | 'TIMEOUT'
+  /** gt would not do it: e.g. a nudge into a screen only a person may answer. */
+  | 'REFUSED'
   | 'IO';
 
 export interface GtErrorOptions {

@@ -65,6 +65,8 @@ export interface Activity {
   message?: string;
   /** A usage limit's reset (ISO), when a screen showed it. */
   reset_at?: string;
+  /** The blocking screen by name (e.g. "Claude Code's folder trust dialog"), when a screen said so. */
+  screen?: string;
 }
 
 /** Report states of the shared contract, and the activity each means. Unknown strings: no report. */
@@ -110,6 +112,7 @@ export function agentActivity(inp: StateInputs): Activity {
       since: null,
       last_seen: lastSeen,
       source: 'screen',
+      screen: inp.screen.reason,
       ...(inp.screen.resetAt !== undefined ? { reset_at: iso(inp.screen.resetAt)! } : {}),
     };
   }

@@ -10,7 +10,9 @@ import { loadLaunchContext } from '../session/context.js';
 import { parseIdentity, parseSessionName } from '../session/names.js';
 import { agentSpec, prefixesOf, type AgentSpec } from '../session/resolve.js';
 import { supervisedRoleAgents } from '../session/supervised.js';
+import { readBlockingScreens } from '../session/screens.js';
 import { snapshot } from '../tmux/index.js';
+import { drawsScreens, type ScreenVerdict } from '../agent/screens/index.js';
 import { townLayout } from '../town/layout.js';
 
 /**
@@ -112,17 +114,28 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
     }
   }
   const now = Date.now();
-  const rows: AgentRow[] = [];
+  const looked: Array<{ spec: AgentSpec; supervised: boolean; state?: string; hook?: string | null; updated_at?: string; runtime: string; known: boolean; lv: ReturnType<typeof settledLiveness> }> = [];
   for (const { spec, supervised, state, hook, updated_at } of found.values()) {
     let runtime = '?';
+    let known = false;
     let names: string[] = [];
     try {
       runtime = runtimeFor(ctx, spec).name;
       names = agentProcessNames(ctx, spec);
+      known = true;
     } catch (e) {
       if (!(e instanceof GtError)) throw e;
     }
     const lv = settledLiveness(snap, spec.session, names, undefined, ctx.settings.agents_health.startup_grace);
+    looked.push({ spec, supervised, ...(state !== undefined ? { state } : {}), ...(hook !== undefined ? { hook } : {}), ...(updated_at !== undefined ? { updated_at } : {}), runtime, known, lv });
+  }
+  // Every alive agent's blocking screen, from one tmux call (none when no CLI draws screens).
+  const targets = looked
+    .filter((x) => x.lv.state === 'alive' && drawsScreens(x.known ? x.runtime : undefined))
+    .map((x) => ({ target: x.spec.session, runtime: x.known ? x.runtime : undefined }));
+  const screens = targets.length > 0 ? await readBlockingScreens(ctx.tmux, targets, { now }).catch(() => new Map<string, ScreenVerdict | null | undefined>()) : new Map<string, ScreenVerdict | null | undefined>();
+  const rows: AgentRow[] = [];
+  for (const { spec, supervised, state, hook, updated_at, runtime, lv } of looked) {
     let heartbeat;
     try {
       heartbeat = readHeartbeatFile(layout, spec.session);
@@ -132,7 +145,13 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
     }
     const created = snap.ok ? snap.sessions.find((x) => x.name === spec.session)?.created : undefined;
     const asked = askedAt.get(spec.identity);
-    const activity = agentActivity({ liveness: lv.state, heartbeat, ...(created !== undefined ? { sessionCreated: created * 1000 } : {}), ...(asked ? { askedAt: asked } : {}) });
+    const activity = agentActivity({
+      liveness: lv.state,
+      heartbeat,
+      screen: screens.get(spec.session) ?? null,
+      ...(created !== undefined ? { sessionCreated: created * 1000 } : {}),
+      ...(asked ? { askedAt: asked } : {}),
+    });
     const rs = agentRestart(restartState, spec.identity);
     rows.push({
       identity: spec.identity,

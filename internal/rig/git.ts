@@ -34,6 +34,44 @@ const ENV_FLAGS: Record<string, keyof NonNullable<SimpleGitOptions['unsafe']>> =
   GIT_SSH_COMMAND: 'allowUnsafeSshCommand',
 };
 
+/**
+ * Settings given to git through GIT_CONFIG_KEY_<n> that simple-git guards, by the flag that lets
+ * them through (a trailing '.' means the key's prefix: `credential.<url>.helper` is credential.helper).
+ * An agent CLI sets some in the shell it runs commands in: Gemini CLI gives every command
+ * credential.helper, core.fsmonitor, core.hooksPath, core.sshCommand, core.pager, core.editor,
+ * sequence.editor and diff.external (empty or `cat`: prompts and hooks off), so `gt done` run by a
+ * Gemini agent would otherwise be refused. As with the variables above: the caller's own environment.
+ */
+const CONFIG_KEY_FLAGS: ReadonlyArray<[RegExp, keyof NonNullable<SimpleGitOptions['unsafe']>]> = [
+  [/^alias\./, 'allowUnsafeAlias'],
+  [/^core\.askpass$/, 'allowUnsafeAskPass'],
+  [/^(core|sequence)\.editor$/, 'allowUnsafeEditor'],
+  [/^core\.fsmonitor$/, 'allowUnsafeFsMonitor'],
+  [/^core\.gitproxy$/, 'allowUnsafeGitProxy'],
+  [/^core\.hookspath$/, 'allowUnsafeHooksPath'],
+  [/^core\.pager$/, 'allowUnsafePager'],
+  [/^core\.sshcommand$/, 'allowUnsafeSshCommand'],
+  [/^credential\.(.+\.)?helper$/, 'allowUnsafeCredentialHelper'],
+  [/^diff\.((.+\.)?command|external)$/, 'allowUnsafeDiffExternal'],
+  [/^diff\.(.+\.)?textconv$/, 'allowUnsafeDiffTextConv'],
+  [/^filter\.(.+\.)?(clean|smudge)$/, 'allowUnsafeFilter'],
+  [/^gpg\.(.+\.)?program$/, 'allowUnsafeGpgProgram'],
+  [/^init\.templatedir$/, 'allowUnsafeTemplateDir'],
+  [/^(merge\.(.+\.)?driver|mergetool\.(.+\.)?(path|cmd))$/, 'allowUnsafeMergeDriver'],
+];
+
+/** The unsafe flags the caller's environment needs: its variables, and the keys it sets through GIT_CONFIG_KEY_<n>. */
+function unsafeFlags(env: Readonly<Record<string, string>>): NonNullable<SimpleGitOptions['unsafe']> {
+  const unsafe: NonNullable<SimpleGitOptions['unsafe']> = {};
+  for (const [k, flag] of Object.entries(ENV_FLAGS)) if (env[k] !== undefined) unsafe[flag] = true;
+  const count = Number(env.GIT_CONFIG_COUNT ?? 0);
+  for (let i = 0; Number.isInteger(count) && i < Math.min(count, 1000); i++) {
+    const key = (env[`GIT_CONFIG_KEY_${i}`] ?? '').trim().toLowerCase();
+    for (const [re, flag] of CONFIG_KEY_FLAGS) if (re.test(key)) unsafe[flag] = true;
+  }
+  return unsafe;
+}
+
 /** Kill a git that prints nothing for this long (a stuck network clone, a lock it waits on). */
 const BLOCK_TIMEOUT_MS = 300_000;
 
@@ -51,8 +89,7 @@ function gitEnv(): Record<string, string> {
 /** `signal`: abandon the call (simple-git kills the running git) when it aborts. */
 export function git(dir: string, config: string[] = [], opts: { signal?: AbortSignal } = {}): SimpleGit {
   const env = gitEnv();
-  const unsafe: NonNullable<SimpleGitOptions['unsafe']> = {};
-  for (const [k, flag] of Object.entries(ENV_FLAGS)) if (env[k] !== undefined) unsafe[flag] = true;
+  const unsafe = unsafeFlags(env);
   return simpleGit({ baseDir: dir, config, timeout: { block: BLOCK_TIMEOUT_MS }, unsafe, ...(opts.signal ? { abort: opts.signal } : {}) }).env(env);
 }
 

@@ -46,6 +46,27 @@ export class TmuxError extends GtError {
   }
 }
 
+/**
+ * A nudge that was not typed: the pane shows a screen only a person may answer (a trust dialog, a
+ * login, a permission prompt, ...). Nothing was pressed into it.
+ */
+export class NudgeRefusedError extends GtError {
+  /** Who was to be nudged (an agent identity, or the tmux target). */
+  readonly who: string;
+  /** The screen, as its recogniser names it. */
+  readonly screen: string;
+  constructor(who: string, screen: string) {
+    super('REFUSED', `refused: ${who} is at ${screen}; a person must answer it`, { hint: `gt attach ${who}` });
+    this.name = 'NudgeRefusedError';
+    this.who = who;
+    this.screen = screen;
+  }
+
+  override toJSON() {
+    return { ...super.toJSON(), who: this.who, screen: this.screen };
+  }
+}
+
 /** A session with this name already exists on the server. */
 export class SessionExistsError extends GtError {
   readonly session: string;

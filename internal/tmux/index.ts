@@ -3,7 +3,7 @@
  * socket (one server per town), targets sessions exactly and passes argv arrays, never a shell.
  */
 export { Tmux, DEFAULT_TMUX_TIMEOUT_MS, type TmuxOptions, type RunOptions, type TmuxResult } from './run.js';
-export { TmuxError, SessionExistsError, isNoServerMessage, isNotFoundMessage } from './errors.js';
+export { TmuxError, SessionExistsError, NudgeRefusedError, isNoServerMessage, isNotFoundMessage } from './errors.js';
 export { townSocketName, socketPath, TMUX_SOCKET_ENV } from './socket.js';
 export {
   validateSessionName,
@@ -27,7 +27,7 @@ export {
 } from './session.js';
 export { killSession, sessionProcesses, DEFAULT_KILL_GRACE_MS, type KillSessionOptions, type KillSessionResult } from './kill.js';
 export { sendKeys, sendKey, nudge, resolvePane, sanitizeNudgeText, type KeyName, type NudgeOptions, type NudgeResult } from './keys.js';
-export { capturePane, type CaptureOptions } from './capture.js';
+export { capturePane, capturePanes, type CaptureOptions, type CapturePanesOptions, type PaneCapture } from './capture.js';
 export { attachPty, windowSize, type AttachPtyOptions } from './pty.js';
 export { setSessionEnv, unsetSessionEnv, getSessionEnv } from './env.js';
 export { themeFor, applyTheme, readTheme, rigColour, ROLE_STYLES, RIG_PALETTE, type Theme, type ThemeInput, type RoleStyle } from './theme.js';

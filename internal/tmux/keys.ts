@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors.js';
 import { capturePane } from './capture.js';
+import { NudgeRefusedError } from './errors.js';
 import { PANE_ID_RE, paneTarget, validatePaneId } from './names.js';
 import type { Tmux } from './run.js';
 
@@ -44,6 +45,14 @@ export interface NudgeOptions {
   pollMs?: number;
   /** Pause between typing the text and pressing Enter, so a TUI sees a paste and then a key. */
   settleMs?: number;
+  /**
+   * Names the blocking screen the pane shows (from its captured text), or null. Asked before the
+   * first key and again before every Enter: at such a screen nothing is typed or pressed and the
+   * nudge fails with NudgeRefusedError.
+   */
+  refuseAt?: (screen: string) => string | null;
+  /** Who is nudged, for the refusal line (default: the target). */
+  who?: string;
 }
 
 export interface NudgeResult {
@@ -66,6 +75,15 @@ export async function nudge(tmux: Tmux, target: string, text: string, opts: Nudg
   const pollMs = opts.pollMs ?? 50;
   // Resolve once: every step must hit the same pane even if someone switches panes meanwhile.
   const t = await resolvePane(tmux, target);
+  // A dialog reads keys as answers (a digit picks an option, Enter confirms the default): look
+  // before typing anything.
+  const guard = async (): Promise<string> => {
+    const screen = await capturePane(tmux, t, { join: true });
+    const blocked = opts.refuseAt?.(screen);
+    if (blocked) throw new NudgeRefusedError(opts.who ?? target, blocked);
+    return screen;
+  };
+  if (opts.refuseAt) await guard();
   await sendKeys(tmux, t, clean);
   if (opts.settleMs) await new Promise((r) => setTimeout(r, opts.settleMs));
   // Wait for the text itself to appear (or time out): comparing against a capture taken before
@@ -78,6 +96,13 @@ export async function nudge(tmux: Tmux, target: string, text: string, opts: Nudg
     before = await capturePane(tmux, t, { join: true });
   }
   for (let i = 1; i <= attempts; i++) {
+    // A dialog that came up while the text was typed gets no Enter (the text stays in its input).
+    if (opts.refuseAt) {
+      const screen = await guard();
+      // A late reaction to the previous Enter is a delivery, not a reason to press again.
+      if (i > 1 && screen !== before) return { delivered: true, enterAttempts: i - 1, text: clean };
+      before = screen;
+    }
     await sendKey(tmux, t, 'Enter');
     const deadline = Date.now() + verifyMs;
     for (;;) {

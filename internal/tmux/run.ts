@@ -17,6 +17,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Return a failed result instead of throwing. */
   allowFailure?: boolean;
+  /** Bound on stdout (characters); beyond it tmux is killed and the result says `overflowed`. */
+  maxBuffer?: number;
 }
 
 export interface TmuxResult {
@@ -25,6 +27,8 @@ export interface TmuxResult {
   stderr: string;
   exitCode: number | undefined;
   timedOut: boolean;
+  /** stdout went past `maxBuffer` (the output is cut there). */
+  overflowed: boolean;
   ok: boolean;
 }
 
@@ -86,15 +90,17 @@ export class Tmux {
       env: clientEnv(),
       encoding: 'utf8',
       stripFinalNewline: false,
+      ...(opts.maxBuffer !== undefined ? { maxBuffer: opts.maxBuffer } : {}),
     });
     const stdout = typeof r.stdout === 'string' ? r.stdout : '';
     const stderr = (typeof r.stderr === 'string' ? r.stderr : '').trim();
     const exitCode = typeof r.exitCode === 'number' ? r.exitCode : undefined;
     const timedOut = r.timedOut === true;
+    const overflowed = r.isMaxBuffer === true;
     const ok = !r.failed && exitCode === 0;
-    const result: TmuxResult = { argv, stdout, stderr, exitCode, timedOut, ok };
+    const result: TmuxResult = { argv, stdout, stderr, exitCode, timedOut, overflowed, ok };
     if (ok || opts.allowFailure) return result;
-    throw tmuxFailure(result, this.socket, r.failed && exitCode === undefined && !timedOut ? r.message : undefined);
+    throw tmuxFailure(result, this.socket, r.failed && exitCode === undefined && !timedOut && !overflowed ? r.message : undefined);
   }
 }
 
@@ -103,6 +109,7 @@ export function tmuxFailure(r: TmuxResult, socket: string, spawnMessage?: string
   let message: string;
   let hint: string | undefined;
   if (r.timedOut) message = `tmux ${what} timed out on socket ${socket}`;
+  else if (r.overflowed) message = `tmux ${what} printed more than gt reads at once on socket ${socket}`;
   else if (spawnMessage) {
     message = `could not run tmux: ${spawnMessage.split('\n')[0]}`;
     hint = 'is tmux installed and on PATH?';

@@ -39,3 +39,16 @@ export function privateServers(): PrivateServers {
     },
   };
 }
+
+/** A Tmux that counts its calls (each one tmux process): for O(1)-subprocess checks. */
+export class CountingTmux extends Tmux {
+  calls = 0;
+  override run(...a: Parameters<Tmux['run']>) {
+    this.calls++;
+    return super.run(...a);
+  }
+  override runSequence(...a: Parameters<Tmux['runSequence']>) {
+    this.calls++;
+    return super.runSequence(...a);
+  }
+}

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../internal/errors.js';
 import {
+  NudgeRefusedError,
   Tmux,
   applyTheme,
   capturePane,
@@ -135,6 +136,38 @@ test('nudge retries Enter a bounded number of times when the pane does not chang
   });
   assert.equal(bytes, 'wake up\r\r\r');
   await killServer(t);
+});
+
+/** Raw mode: records every byte; shows "ready>" and, once anything was typed, a "DIALOG" (as a TUI might pop one up). */
+function dialogAfterTyping(out: string): string[] {
+  const js = `
+    const fs = require('fs');
+    process.stdin.setRawMode(true);
+    fs.writeFileSync(${JSON.stringify(out)}, '');
+    console.log('ready>');
+    process.stdin.on('data', (d) => { fs.appendFileSync(${JSON.stringify(out)}, d); console.log('DIALOG: pick one'); });
+  `;
+  return [process.execPath, '-e', js];
+}
+
+test('nudge with a guard: refused before the first key at a blocking screen, and before Enter when one appears', async () => {
+  const t = privateTmux();
+  const guard = (screen: string) => (screen.includes('DIALOG') ? 'a test dialog' : null);
+  // A screen that is blocking from the start: nothing at all is typed.
+  const first = join(dir, 'blocked.bytes');
+  await createSession(t, { name: 'blocked', cwd: dir, command: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(first)}, ''); process.stdin.setRawMode(true); process.stdin.on('data', (d) => require('fs').appendFileSync(${JSON.stringify(first)}, d)); console.log('DIALOG: trust?')`], healthWindowMs: 300 });
+  await waitFor('dialog shown', async () => (await capturePane(t, 'blocked')).includes('DIALOG'));
+  const e1 = await nudge(t, 'blocked', 'hello', { refuseAt: guard, who: 'mayor' }).then(() => undefined, (e: unknown) => e);
+  assert.instance(e1, NudgeRefusedError);
+  assert.is((e1 as NudgeRefusedError).line, 'refused: mayor is at a test dialog; a person must answer it (gt attach mayor)');
+  assert.is(readFileSync(first, 'utf8'), '', 'not a byte typed');
+  // A dialog that comes up while the text is typed: the text went in, Enter never does.
+  const out = join(dir, 'late.bytes');
+  await createSession(t, { name: 'late', cwd: dir, command: dialogAfterTyping(out), healthWindowMs: 300 });
+  await waitFor('ready', async () => (await capturePane(t, 'late')).includes('ready>'));
+  const e2 = await nudge(t, 'late', 'hello there', { refuseAt: guard, verifyMs: 2_000 }).then(() => undefined, (e: unknown) => e);
+  assert.instance(e2, NudgeRefusedError);
+  assert.is(readFileSync(out, 'utf8'), 'hello there', 'the text, and no Enter');
 });
 
 test('sanitizeNudgeText', () => {

@@ -1,5 +1,5 @@
 /**
- * The CLI hook script, run for real (/bin/sh) as Claude Code and Codex run it: every event of
+ * The CLI hook script, run for real (/bin/sh) as Claude Code, Codex, Gemini CLI and gt's OpenCode plugin run it: every event of
  * the documented table writes the heartbeat file it says, atomically, in the shared contract's
  * shape; bad input is ignored silently; the per-tool-call path reads no stdin.
  */
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { heartbeatFileSchema } from '../../internal/config/heartbeat-file.js';
-import { agentHookScript, CLAUDE_HOOK_EVENTS, CODEX_HOOK_EVENTS } from '../../internal/agent/hooks/events.js';
+import { agentHookScript, CLAUDE_HOOK_EVENTS, CODEX_HOOK_EVENTS, GEMINI_HOOK_EVENTS, OPENCODE_HOOK_EVENTS } from '../../internal/agent/hooks/events.js';
 import { tempDir } from '../helpers/town.js';
 
 let town: string;
@@ -147,6 +147,42 @@ test('Codex notify: idle only for the agent\'s own thread (named by SessionStart
   assert.equal([report().state, report().event], ['idle', 'notify']);
 });
 
+test('every plain Gemini CLI event writes the state the table documents; Notification blocks only for a tool permission', () => {
+  const payload = (event: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ session_id: 'c0ffee00-1234-4abc-8def-0123456789ab', transcript_path: '/x.json', cwd: '/w', hook_event_name: event, timestamp: new Date().toISOString(), ...extra });
+  for (const [event, rule] of Object.entries(GEMINI_HOOK_EVENTS)) {
+    if (rule.state === 'per payload') continue;
+    const r = hook('gemini', event, { stdin: payload(event) });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, '', 'nothing on stdout (Gemini CLI reads it as the hook\'s answer)');
+    const hb = report();
+    assert.equal([hb.state, hb.event, hb.runtime], [rule.state, event, 'gemini'], event);
+  }
+  assert.is(readFileSync(join(town, '.runtime', 'agents', SESSION, 'session-id'), 'utf8'), 'c0ffee00-1234-4abc-8def-0123456789ab\n');
+  hook('gemini', 'BeforeAgent', { stdin: payload('BeforeAgent') });
+  hook('gemini', 'Notification', { stdin: payload('Notification', { notification_type: 'ToolPermission', message: 'Tool confirmation needed for run_shell_command' }) });
+  assert.equal([report().state, report().reason, report().message], ['blocked', 'permission', 'Tool confirmation needed for run_shell_command']);
+  hook('gemini', 'BeforeAgent', { stdin: payload('BeforeAgent') });
+  hook('gemini', 'Notification', { stdin: payload('Notification', { notification_type: 'SomethingElse' }) });
+  assert.equal([report().state, report().event], ['working', 'BeforeAgent'], 'another notification writes nothing');
+});
+
+test('every OpenCode plugin event writes the state the table documents; a retry at a usage limit blocks', () => {
+  for (const [event, rule] of Object.entries(OPENCODE_HOOK_EVENTS)) {
+    if (rule.state === 'per payload') continue;
+    const r = hook('opencode', event, { stdin: '{}' });
+    assert.is(r.status, 0, r.stderr);
+    const hb = report();
+    assert.equal([hb.state, hb.event, hb.runtime], [rule.state, event, 'opencode'], event);
+    if (event === 'PermissionRequest') assert.is(hb.reason, 'permission');
+  }
+  hook('opencode', 'Retry', { stdin: JSON.stringify({ message: '5-hour usage limit reached. It will reset in 3 hours. To continue using this model now, enable usage' }) });
+  assert.equal([report().state, report().reason], ['blocked', 'usage-limit']);
+  assert.match(report().message as string, /^5-hour usage limit reached/);
+  hook('opencode', 'Retry', { stdin: JSON.stringify({ message: 'Provider is overloaded' }) });
+  assert.equal([report().state, report().reason, report().message], ['working', undefined, 'Provider is overloaded']);
+});
+
 test('outside an agent session, or with a bad session name, the hook does nothing and never fails', () => {
   const envs: Array<Record<string, string>> = [{ GT_SESSION: '' }, { GT_SESSION: '../x' }, { GT_SESSION: 'a b' }, { GT_TOWN_ROOT: '' }, { GT_TOWN_ROOT: 'relative/town' }];
   for (const env of envs) {
@@ -154,7 +190,7 @@ test('outside an agent session, or with a bad session name, the hook does nothin
     assert.is(r.status, 0);
   }
   assert.not.ok(existsSync(join(town, '.runtime')));
-  for (const [cli, event] of [['claude', 'NoSuchEvent'], ['aider', 'Stop'], ['codex', 'Notification']]) {
+  for (const [cli, event] of [['claude', 'NoSuchEvent'], ['aider', 'Stop'], ['codex', 'Notification'], ['gemini', 'NoSuchEvent'], ['opencode', 'AfterAgent']]) {
     assert.is(hook(cli!, event!).status, 0);
   }
   assert.not.ok(existsSync(hbFile()));

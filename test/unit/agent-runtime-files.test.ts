@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CommandNotFoundError, findCommand, resolveCommand } from '../../internal/agent/command-path.js';
 import { claudeConfigFile, trustClaudeDirectory } from '../../internal/agent/claude-config.js';
 import { GT_FILE_MARKER, writePrimingFile } from '../../internal/agent/priming.js';
@@ -15,6 +16,9 @@ import { getRuntime, identityNames, planStart, presetRuntime } from '../../inter
 import { settingsSchema } from '../../internal/config/settings.js';
 import { compileProcessNames, processMatches } from '../../internal/agent/proctree.js';
 import type { ProcInfo } from '../../internal/fsx/proc.js';
+import { GEMINI_HOOK_EVENTS } from '../../internal/agent/hooks/events.js';
+import { GEMINI_SETTINGS_MARKER } from '../../internal/agent/runtimes/gemini.js';
+import { opencodeConfigContent } from '../../internal/agent/runtimes/opencode-plugin.js';
 import { tempDir } from '../helpers/town.js';
 import { gitIn, makeSourceRepo } from '../helpers/rig-repo.js';
 
@@ -171,13 +175,68 @@ test('gemini and opencode: updaters off, priming file, bypass flags, first promp
   exe(join(dir, 'bin', 'opencode'));
   const g = planStart(presetRuntime('gemini')!, ctx());
   assert.equal(g.argv.slice(1), ['--skip-trust', '--yolo', '-i', 'Run `gt hook`.']);
-  const sys = JSON.parse(readFileSync(g.env.GEMINI_CLI_SYSTEM_SETTINGS_PATH!, 'utf8'));
+  assert.is(g.env.GEMINI_CLI_TRUST_WORKSPACE, 'true');
+  const sys = geminiSettings(join(dir, 'work'));
   assert.equal([sys.general.enableAutoUpdate, sys.general.enableAutoUpdateNotification], [false, false]);
   assert.match(readFileSync(join(dir, 'work', 'GEMINI.md'), 'utf8'), 'You are polecat furiosa');
   const o = planStart(presetRuntime('opencode')!, ctx());
   assert.equal(o.argv.slice(1), ['--auto', '--prompt', 'Run `gt hook`.']);
   assert.is(o.env.OPENCODE_DISABLE_AUTOUPDATE, '1');
   assert.match(readFileSync(join(dir, 'work', 'AGENTS.md'), 'utf8'), 'You are polecat furiosa');
+});
+
+/** The workspace settings gt wrote for Gemini CLI (JSON after gt's comment line, as Gemini reads it). */
+function geminiSettings(cwd: string) {
+  const text = readFileSync(join(cwd, '.gemini', 'settings.json'), 'utf8');
+  assert.is(text.split('\n')[0], GEMINI_SETTINGS_MARKER);
+  return JSON.parse(text.slice(text.indexOf('\n') + 1));
+}
+
+test('gemini: workspace settings in its directory (updater off, hooks running gt\'s hook script), kept out of git; a project\'s own settings untouched', () => {
+  exe(join(dir, 'bin', 'gemini'));
+  const src = makeSourceRepo(join(dir, 'src'), { files: { 'README.md': '# r\n' } });
+  const wt = join(dir, 'wt');
+  gitIn(src, ['worktree', 'add', '-q', '-b', 'polecat/g', wt]);
+  const g = planStart(presetRuntime('gemini')!, ctx({ cwd: wt }));
+  assert.ok(g.plan.files.includes(join(wt, '.gemini', 'settings.json')));
+  const sys = geminiSettings(wt);
+  assert.equal(gitIn(wt, ['status', '--porcelain']), '', '.gemini/settings.json and GEMINI.md are excluded');
+  assert.equal(Object.keys(sys.hooks).sort(), Object.keys(GEMINI_HOOK_EVENTS).sort());
+  for (const [event, defs] of Object.entries(sys.hooks as Record<string, { matcher: string; hooks: { type: string; command: string }[] }[]>)) {
+    assert.is(defs.length, 1);
+    assert.is(defs[0]!.matcher, '*');
+    assert.is(defs[0]!.hooks[0]!.type, 'command');
+    assert.is(defs[0]!.hooks[0]!.command, `'/bin/sh' '/pkg/internal/agent/hooks/agent-hook.sh' 'gemini' '${event}'`);
+  }
+  assert.equal(sys.hooksConfig, { enabled: true, notifications: false });
+  assert.ok(presetRuntime('gemini')!.preset!.reportsReady, 'a start is done at its SessionStart report');
+  // Written again at the next start (gt's own file); a project's own file is left alone, and said so.
+  planStart(presetRuntime('gemini')!, ctx({ cwd: wt }));
+  const own = join(dir, 'own');
+  mkdirSync(join(own, '.gemini'), { recursive: true });
+  writeFileSync(join(own, '.gemini', 'settings.json'), '{"model": {"name": "theirs"}}\n');
+  const p = planStart(presetRuntime('gemini')!, ctx({ cwd: own }));
+  assert.is(readFileSync(join(own, '.gemini', 'settings.json'), 'utf8'), '{"model": {"name": "theirs"}}\n');
+  assert.match(p.plan.settled.join('\n'), "left the project's own");
+  assert.not.ok(p.plan.files.includes(join(own, '.gemini', 'settings.json')));
+});
+
+test('opencode: gt\'s plugin is written to the session\'s state dir and loaded through OPENCODE_CONFIG_CONTENT, a person\'s own content kept', () => {
+  exe(join(dir, 'bin', 'opencode'));
+  const o = planStart(presetRuntime('opencode')!, ctx());
+  const plugin = join(dir, 'town', '.runtime', 'agents', 'sh-furiosa', 'gt-opencode-plugin.js');
+  assert.ok(o.plan.files.includes(plugin));
+  assert.match(readFileSync(plugin, 'utf8'), "const HOOK = \"/pkg/internal/agent/hooks/agent-hook.sh\";");
+  assert.equal(JSON.parse(o.env.OPENCODE_CONFIG_CONTENT!), { plugin: [pathToFileURL(plugin).href] });
+  // A person's content (e.g. a provider) stays, with their plugins; gt's is added once.
+  const theirs = JSON.stringify({ model: 'anthropic/x', plugin: ['their-plugin'] });
+  const o2 = planStart(presetRuntime('opencode')!, ctx({ env: { HOME: join(dir, 'home'), OPENCODE_CONFIG_CONTENT: theirs } }));
+  assert.equal(JSON.parse(o2.env.OPENCODE_CONFIG_CONTENT!), { model: 'anthropic/x', plugin: ['their-plugin', pathToFileURL(plugin).href] });
+  assert.is(opencodeConfigContent(o2.env.OPENCODE_CONFIG_CONTENT, pathToFileURL(plugin).href), o2.env.OPENCODE_CONFIG_CONTENT, 'idempotent');
+  // Content that is not a JSON object is theirs to keep: no plugin then.
+  const o3 = planStart(presetRuntime('opencode')!, ctx({ env: { HOME: join(dir, 'home'), OPENCODE_CONFIG_CONTENT: '{ // jsonc\n }' } }));
+  assert.is(o3.env.OPENCODE_CONFIG_CONTENT, undefined);
+  assert.ok(presetRuntime('opencode')!.preset!.reportsReady);
 });
 
 test('a missing CLI fails the plan with the PATH named, before any file is written', () => {

@@ -1,5 +1,6 @@
 #!/bin/sh
-# gt's agent hook. An agent CLI's own hooks (Claude Code, Codex) run this on each event; it writes
+# gt's agent hook. An agent CLI's own hooks (Claude Code, Codex, Gemini CLI; OpenCode through gt's
+# plugin) run this on each event; it writes
 # the agent's heartbeat file, $GT_TOWN_ROOT/.runtime/heartbeats/$GT_SESSION.json, per gt's shared
 # contract: {"timestamp", "state", "since", "event", "runtime", "reason"?, "error"?, "message"?}, atomically
 # (temp file + rename). It is plain POSIX sh so a hook costs no Node start-up (it runs on every
@@ -18,7 +19,7 @@ town=$GT_TOWN_ROOT
 session=$GT_SESSION
 case $session in '' | *[!A-Za-z0-9_-]*) exit 0 ;; esac
 case $town in /*) ;; *) exit 0 ;; esac
-case $cli in claude | codex) ;; *) exit 0 ;; esac
+case $cli in claude | codex | gemini | opencode) ;; *) exit 0 ;; esac
 
 state=
 reason=
@@ -56,11 +57,28 @@ case $cli/$event in
     payload=$(cat)
     remember_session_id session_id
     ;;
-  */UserPromptSubmit | */PreToolUse | */PostToolUse | */SubagentStop)
+  */UserPromptSubmit | */PreToolUse | */PostToolUse | */SubagentStop | gemini/BeforeAgent | gemini/AfterTool)
     state=working
     ;;
-  */Stop)
+  */Stop | gemini/AfterAgent)
     state=idle
+    ;;
+  gemini/Notification)
+    payload=$(cat)
+    field notification_type
+    case $v in ToolPermission) state=blocked reason=permission ;; *) exit 0 ;; esac
+    field message
+    message=$v
+    ;;
+  opencode/Retry)
+    # OpenCode retries a failed model request by itself; a usage limit waits for its reset.
+    payload=$(cat)
+    field message
+    message=$v
+    case $v in
+      *[Uu]sage\ limit* | *[Uu]sage-limit*) state=blocked reason=usage-limit ;;
+      *) state=working ;;
+    esac
     ;;
   claude/StopFailure)
     payload=$(cat)
@@ -85,7 +103,7 @@ case $cli/$event in
     field message
     message=$v
     ;;
-  codex/PermissionRequest)
+  codex/PermissionRequest | opencode/PermissionRequest)
     state=blocked
     reason=permission
     ;;

@@ -12,7 +12,8 @@ export const spec: CommandSpec = {
     { name: 'text', required: true, rest: true, description: 'what to type (words are joined with spaces)' },
   ],
   options: { json: { type: 'boolean', description: 'print {session, delivered, enterAttempts} as JSON' } },
-  details: 'Exit 1 if the pane showed no reaction to Enter.',
+  details:
+    'Before typing, and again before each Enter, the screen is read: at a screen only a person may answer (a folder trust dialog, a login or API-key prompt, a bypass-permissions confirmation, a tool permission prompt, a usage limit, another dialog of the agent CLI) nothing is typed and gt prints "refused: <agent> is at <screen>; a person must answer it (gt attach <agent>)". Exit 1 then, and when the pane showed no reaction to Enter.',
 };
 
 export async function run(ctx: CommandContext): Promise<number> {

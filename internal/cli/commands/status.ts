@@ -10,7 +10,7 @@ import { printJson, table } from '../output.js';
 
 export const spec: CommandSpec = {
   usage: 'gt status [--town DIR] [--json]',
-  description: 'The town at a glance: the daemon, rigs, agents (liveness, activity and since when, hook), open work and unread mail.',
+  description: 'The town at a glance: the daemon, rigs, agents (liveness, activity and since when, hook), agents that need a person (NEEDS_HUMAN), open work and unread mail.',
   options: { json: { type: 'boolean', description: 'print everything as one JSON object' } },
 };
 
@@ -26,8 +26,13 @@ export async function run(ctx: CommandContext): Promise<number> {
       }))
     : { work: [], unread: {} as Record<string, number> };
   const work = ledger.work.map((b) => ({ id: b.id, title: b.title, status: b.status, assignee: b.assignee }));
+  // Agents waiting for a person (a blocking screen, or their own report): what the daemon mails
+  // the mayor as NEEDS_HUMAN and never restarts or nudges.
+  const needsHuman = agents
+    .filter((a) => a.activity.state === 'blocked')
+    .map((a) => ({ agent: a.identity, reason: a.activity.reason ?? 'unknown', screen: a.activity.screen ?? null, since: a.activity.since, answer: `gt attach ${a.identity}` }));
   if (ctx.json) {
-    printJson({ town, daemon, rigs, agents, work, unread_mail: ledger.unread });
+    printJson({ town, daemon, rigs, agents, needs_human: needsHuman, work, unread_mail: ledger.unread });
     return 0;
   }
   ctx.out(`town ${town}`);
@@ -38,6 +43,10 @@ export async function run(ctx: CommandContext): Promise<number> {
   ctx.out(`agents: ${agents.length || 'none'}`);
   const now = Date.now();
   for (const l of table(agents.map((a) => [a.identity, a.session, a.liveness, activityText(a.activity, now), a.hook ?? '-']))) ctx.out(`  ${l}`);
+  if (needsHuman.length) {
+    ctx.out(`needs a person: ${needsHuman.length}`);
+    for (const n of needsHuman) ctx.out(`  NEEDS_HUMAN: ${n.agent}: ${n.reason}${n.screen ? ` (${n.screen})` : ''}; answer it: ${n.answer}`);
+  }
   ctx.out(`open work: ${work.length || 'none'}`);
   for (const l of table(work.map((w) => [w.id, w.status, w.assignee ?? '-', w.title]))) ctx.out(`  ${l}`);
   const unread = Object.entries(ledger.unread);

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { settledLiveness } from '../../agent/liveness.js';
+import { nudgeGuard } from '../../agent/screens/index.js';
 import { flockHolders, readProcTable } from '../../fsx/proc.js';
 import { GtError, messageOf } from '../../errors.js';
 import { agentBeadId, withLedger } from '../../ledger/index.js';
 import { parseAddress } from '../../ledger/address.js';
-import { agentProcessNames, type LaunchContext } from '../../session/launch.js';
-import { killSession, nudge, snapshot, type Snapshot } from '../../tmux/index.js';
+import { agentProcessNames, runtimeFor, type LaunchContext } from '../../session/launch.js';
+import { NudgeRefusedError, killSession, nudge, snapshot, type Snapshot } from '../../tmux/index.js';
 import { describeAction, type Action, type AgentAction } from '../policy/index.js';
 import type { EngineView, Reporter } from './view.js';
 import { startAgent, type StartOutcome } from './start-agent.js';
@@ -94,9 +95,24 @@ export async function actAgents(engine: EngineView, actions: readonly Action[], 
             opts.report(a, true);
             break;
           case 'nudge': {
-            const r = await nudge(opts.launch.tmux, a.agent.session, a.text);
-            log.info(`nudged ${a.agent.identity}${r.delivered ? '' : ' (no reaction to Enter)'}: ${a.text}`);
-            opts.report(a, r.delivered);
+            // Never into a screen only a person may answer: that is how a nudge trusted a folder.
+            let runtime: string | undefined;
+            try {
+              runtime = runtimeFor(opts.launch, a.agent).name;
+            } catch {
+              // A runtime the settings cannot resolve (observe has warned once): every recogniser guards it.
+              runtime = undefined;
+            }
+            const refuseAt = nudgeGuard(runtime);
+            try {
+              const r = await nudge(opts.launch.tmux, a.agent.session, a.text, { refuseAt, who: a.agent.identity });
+              log.info(`nudged ${a.agent.identity}${r.delivered ? '' : ' (no reaction to Enter)'}: ${a.text}`);
+              opts.report(a, r.delivered);
+            } catch (e) {
+              if (!(e instanceof NudgeRefusedError)) throw e;
+              log.warn(e.line);
+              opts.report(a, false, e.message);
+            }
             break;
           }
           case 'markDead':

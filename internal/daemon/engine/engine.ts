@@ -194,9 +194,18 @@ export class Engine implements EngineView {
 
     const ledger = actLedger(this, decision.actions, decision.notify, report);
     for (const a of decision.actions) {
-      if (a.type !== 'log') continue;
-      log[a.level](a.message);
-      report(a, true);
+      if (a.type === 'log') {
+        log[a.level](a.message);
+        report(a, true);
+      } else if (a.type === 'person') {
+        // To the notifier (daemon/services.ts), which tells the person once per (kind, key) episode.
+        const { type: _, ...event } = a;
+        if ('about' in event) {
+          const { about, ...rest } = event;
+          this.emit?.({ type: 'person', ...rest, ...(about !== undefined ? { agent: about } : {}) });
+        } else this.emit?.({ type: 'person', ...event });
+        report(a, true);
+      }
     }
 
     restart = decision.restart;

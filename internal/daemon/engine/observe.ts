@@ -4,7 +4,8 @@ import { settledLiveness } from '../../agent/liveness.js';
 import type { ProcTable } from '../../agent/proctree.js';
 import { daemonSettingsSchema, loadDaemonSettings, type DaemonSettings } from '../../config/daemon-settings.js';
 import { readDeaconHeartbeat } from '../../config/deacon-heartbeat.js';
-import { reportedActivity, withOpenQuestion } from '../../agent/state.js';
+import { agentActivity, reportedActivity, withOpenQuestion } from '../../agent/state.js';
+import { drawsScreens, type ScreenVerdict } from '../../agent/screens/index.js';
 import { readHeartbeatFileAt } from '../../config/heartbeat-file.js';
 import type { Settings } from '../../config/settings.js';
 import type { RigsFile } from '../../config/town-files.js';
@@ -12,14 +13,16 @@ import { GtError, messageOf } from '../../errors.js';
 import { bootEpochMs, flockHolders, processStartEpochMs, readProcTable } from '../../fsx/proc.js';
 import { withLedger, type AgentBead } from '../../ledger/index.js';
 import type { LaunchContext } from '../../session/launch.js';
-import { agentProcessNames } from '../../session/launch.js';
+import { agentProcessNames, runtimeFor } from '../../session/launch.js';
+import { readBlockingScreens } from '../../session/screens.js';
 import { parseIdentity, parseSessionName } from '../../session/names.js';
 import { agentSpec, prefixesOf, type AgentSpec } from '../../session/resolve.js';
 import { supervisedRoleAgents } from '../../session/supervised.js';
 import { findSession, snapshot, type SessionInfo, type Snapshot } from '../../tmux/index.js';
 import { readRigs } from '../../town/rigs.js';
 import type { EngineView } from './view.js';
-import type { LifecycleRequest, Observation, ObservedAgent } from '../policy/index.js';
+import type { BlockedReport, LifecycleRequest, Observation, ObservedAgent } from '../policy/index.js';
+import type { HeartbeatFile } from '../../config/heartbeat-file.js';
 
 /**
  * What one tick reads of the town's files, once: settings, daemon settings and the rigs registry,
@@ -101,10 +104,12 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
         const hooks = new Map<string, boolean>();
         for (const a of agents) if (a.hook_bead) hooks.set(a.hook_bead, (l.getBead(a.hook_bead)?.status ?? 'closed') !== 'closed');
         const lifecycle = l.inbox('deacon/').filter((m) => m.subject.startsWith('LIFECYCLE:'));
-        const askers = new Set(l.openQuestions().map((q) => q.from));
+        // Oldest first: an agent's first open question is when it began to wait.
+        const askers = new Map<string, string>();
+        for (const q of l.openQuestions()) if (!askers.has(q.from)) askers.set(q.from, q.created_at);
         return { agents, hooks, lifecycle, askers };
       })
-    : { agents: [] as AgentBead[], hooks: new Map<string, boolean>(), lifecycle: [], askers: new Set<string>() };
+    : { agents: [] as AgentBead[], hooks: new Map<string, boolean>(), lifecycle: [], askers: new Map<string, string>() };
 
   const byIdentity = new Map<string, { spec: AgentSpec; supervised: boolean; bead?: AgentBead; rigInactive?: boolean }>();
   for (const spec of supervisedRoleAgents(settings, daemonSettings, knownRigs)) byIdentity.set(spec.identity, { spec, supervised: true });
@@ -137,10 +142,14 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
   // Process start times are ticks since boot: put them on the engine's clock once per tick.
   const boot = bootEpochMs(now);
   const agents: ObservedAgent[] = [];
+  // Alive agents whose CLI draws screens: read in one batched capture after the loop.
+  const looks: Array<{ agent: ObservedAgent; runtime: string | undefined; hb: HeartbeatFile | undefined; created: number }> = [];
   for (const { spec, supervised, bead, rigInactive } of byIdentity.values()) {
     const inactive = rigInactive || (spec.rig !== undefined && (knownRigs.rigs[spec.rig]?.state ?? 'active') !== 'active');
     let processNames: string[] = [];
+    let runtime: string | undefined;
     try {
+      runtime = runtimeFor(launch, spec).name;
       processNames = agentProcessNames(launch, spec);
       engine.resolved(`runtime:${spec.identity}`);
     } catch (e) {
@@ -154,7 +163,7 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
     // A report older than the session is the previous incarnation's (tmux keeps whole seconds).
     const current = hb !== undefined && (!session || hbTime >= session.created * 1000);
     const hbState = withOpenQuestion(current ? reportedActivity(hb.state) : undefined, ledger.askers.has(spec.identity));
-    agents.push({
+    const agent: ObservedAgent = {
       spec,
       supervised: supervised && !inactive,
       liveness: lv.state,
@@ -166,8 +175,12 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
       ...(lv.graceEnds !== undefined ? { graceEnds: lv.graceEnds } : {}),
       workdirExists: existsSync(join(engine.town, spec.workdir)),
       ...(inactive ? { rigInactive: true } : {}),
-    });
+    };
+    agents.push(agent);
+    const askedAt = ledger.askers.get(spec.identity);
+    if (lv.state === 'alive' && session) looks.push({ agent, runtime, hb: current ? hb : undefined, created: session.created * 1000, ...(askedAt ? { askedAt } : {}) });
   }
+  await lookForBlocked(engine, looks, now);
 
   const deacon = tolerant(engine, 'deacon-heartbeat', () => readDeaconHeartbeat(layout.deaconHeartbeat), undefined);
   const lifecycle: LifecycleRequest[] = [];
@@ -183,6 +196,34 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
   return { obs: { now, gates, agents, deaconHeartbeat: deacon ? { timestamp: Date.parse(deacon.timestamp) } : null, lifecycle }, snap, procMs };
 }
 
+
+/**
+ * Which alive agents wait for a person: their screens, read in one tmux call (readBlockingScreens,
+ * only for CLIs that draw screens: none for a town of sims), and their own reports, joined by the
+ * agent state model (agent/state.ts: a recognised screen wins over the last report). A capture
+ * that fails is no screen this tick (warned once); the agents' reports still count.
+ */
+async function lookForBlocked(engine: EngineView, looks: ReadonlyArray<{ agent: ObservedAgent; runtime: string | undefined; hb: HeartbeatFile | undefined; created: number; askedAt?: string }>, now: number): Promise<void> {
+  const targets = looks.filter((l) => drawsScreens(l.runtime)).map((l) => ({ target: l.agent.spec.session, runtime: l.runtime }));
+  let screens = new Map<string, ScreenVerdict | null | undefined>();
+  if (targets.length > 0) {
+    try {
+      screens = await readBlockingScreens(engine.tmux, targets, { now });
+      engine.resolved('screens');
+    } catch (e) {
+      engine.warnOnce('screens', `could not read the agents' screens this tick (blocked agents are known by their reports only): ${messageOf(e)}`);
+    }
+  }
+  for (const { agent, hb, created, askedAt } of looks) {
+    const screen = screens.get(agent.spec.session) ?? null;
+    const act = agentActivity({ liveness: 'alive', heartbeat: hb ?? null, screen, sessionCreated: created, ...(askedAt ? { askedAt } : {}) });
+    if (act.state !== 'blocked') continue;
+    const blocked: BlockedReport = { reason: act.reason ?? 'unknown', source: act.source === 'screen' ? 'screen' : 'heartbeat' };
+    if (act.screen) blocked.screen = act.screen;
+    if (screen?.resetAt !== undefined) blocked.resetAt = screen.resetAt;
+    agent.blocked = blocked;
+  }
+}
 
 /**
  * The run seen now: since the agent process started (/proc, to the centisecond), or, when that

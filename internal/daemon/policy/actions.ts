@@ -81,8 +81,17 @@ export interface DeleteLifecycleAction {
   reason: string;
 }
 
+/**
+ * Tell the person (the notifier, through the daemon's EventBus as `{ type: 'person', ... }`):
+ * one notification per (kind, key) episode; `resolve` ends the episode. `about`: the agent's
+ * identity (the event's `agent`; named apart so `'agent' in action` still means an agent action).
+ */
+export type PersonAction =
+  | { type: 'person'; kind: string; key: string; title: string; message: string; severity: 'info' | 'warning' | 'critical'; about?: string }
+  | { type: 'person'; kind: string; key: string; resolve: true };
+
 export type AgentAction = StartAction | RestartAction | KillAction | NudgeAction | MarkDeadAction;
-export type Action = AgentAction | MailAction | LogAction | ClaimLifecycleAction | DeleteLifecycleAction;
+export type Action = AgentAction | MailAction | LogAction | PersonAction | ClaimLifecycleAction | DeleteLifecycleAction;
 export type ActionType = Action['type'];
 
 /** Actions that change an agent's session or bead: none may be emitted while a gate is closed. */
@@ -105,6 +114,8 @@ export function describeAction(a: Action): string {
       return `mail ${a.to} ${a.subject.split(':')[0]}`;
     case 'log':
       return `log ${a.level}`;
+    case 'person':
+      return `person ${a.kind} ${a.key}${'resolve' in a ? ' resolved' : ''}`;
     case 'claimLifecycle':
     case 'deleteLifecycle':
       return `${a.type} ${a.id}`;

@@ -4,6 +4,7 @@ import type { ObservedAgent } from './observation.js';
 import { recordDeath, recordRun, recordStop, sameRun } from './restart-tracker.js';
 import { restartSick, tryStart } from './start.js';
 import { bootTriage } from './boot.js';
+import { holdBlocked } from './blocked.js';
 
 /**
  * Per-agent policies (design section 5's table). Three questions stay separate: is the process
@@ -125,6 +126,9 @@ export function decideAgent(ctx: DecideContext, a: ObservedAgent, town: AgentPol
     else tryStart(ctx, a, 'restart', 'agent process gone (zombie)');
     return;
   }
+
+  // Alive and waiting for a person: no restart, no nudge, whatever else holds (policy/blocked.ts).
+  if (holdBlocked(ctx, a)) return;
 
   // Alive. Circuit breaker: the bead says dead. A mark older than the current run's start was
   // already answered by that start, so it does not restart the agent again.

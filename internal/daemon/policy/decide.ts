@@ -1,6 +1,7 @@
 import type { Settings } from '../../config/settings.js';
 import type { Action } from './actions.js';
 import { decideAgent } from './agent-policy.js';
+import { endBlockedEpisodes } from './blocked.js';
 import { DecideContext, type Wake } from './context.js';
 import { decideLifecycle, isExpired } from './lifecycle.js';
 import { clearSlot, pruneSlots, slotKey, type NotifyState, type SlotId } from './notify.js';
@@ -53,6 +54,7 @@ export function decide(obs: Observation, cfg: Settings, restart: RestartState, n
   const handled = decideLifecycle(ctx);
   for (const a of obs.agents) if (!handled.has(a.spec.identity)) decideAgent(ctx, a, { townWorkInFlight });
 
+  endBlockedEpisodes(ctx);
   ctx.notify = settleSlots(ctx, obs, cfg);
   return result(ctx);
 }

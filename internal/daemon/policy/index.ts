@@ -3,7 +3,7 @@
  * observe builds an Observation, act applies the Actions; nothing here does I/O except the
  * load/save helpers of the two persisted state files.
  */
-export type { AgentBeat, Beat, Gates, LifecycleAction, LifecycleRequest, Observation, ObservedAgent, ObservedBead } from './observation.js';
+export type { AgentBeat, Beat, BlockedReport, Gates, LifecycleAction, LifecycleRequest, Observation, ObservedAgent, ObservedBead } from './observation.js';
 export type {
   Action,
   ActionType,
@@ -15,6 +15,7 @@ export type {
   MailAction,
   MarkDeadAction,
   NudgeAction,
+  PersonAction,
   RestartAction,
   StartAction,
 } from './actions.js';

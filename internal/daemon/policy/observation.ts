@@ -24,6 +24,16 @@ export interface AgentBeat extends Beat {
   state?: Exclude<ActivityState, 'dead'>;
 }
 
+export interface BlockedReport {
+  /** Why: the screen's kind, or the reason in the agent's report (`usage-limit` belongs to the usage-limit rule). */
+  reason: string;
+  source: 'screen' | 'heartbeat';
+  /** The screen by name, when a screen said so (e.g. "Claude Code's folder trust dialog"). */
+  screen?: string;
+  /** When a usage limit resets (epoch ms), when the screen shows it. */
+  resetAt?: number;
+}
+
 /** The parts of an agent bead the policies need. `running` is accepted as a synonym of `working`. */
 export interface ObservedBead {
   agent_state: AgentState | 'running';
@@ -47,6 +57,12 @@ export interface ObservedAgent {
   hookOpen: boolean;
   /** Its heartbeat file (`.runtime/heartbeats/<session>.json`); null/absent when missing or corrupt. */
   heartbeat?: AgentBeat | null;
+  /**
+   * Alive and waiting for a person (the agent state model's `blocked`, agent/state.ts): at a
+   * blocking screen its recogniser named (trust, login, api-key, bypass-confirm, permission,
+   * usage-limit, dialog), or blocked by its own report (permission, question, ...). Absent otherwise.
+   */
+  blocked?: BlockedReport;
   /**
    * The run seen now, when alive: since its real start (the agent process's start time from
    * /proc, else the session's creation), whoever started it, and its pid. Every "just started"
