@@ -81,5 +81,5 @@ export const DEFAULT_DAEMON_SETTINGS_FILE = {
 export type JobSettings = z.output<typeof jobSchema>;
 
 export function loadDaemonSettings(path: string): DaemonSettings {
-  return readJsonFile(path, daemonSettingsSchema, { label: 'settings/daemon.json', ifMissing: {} });
+  return readJsonFile(path, daemonSettingsSchema, { kind: 'config', label: 'settings/daemon.json', ifMissing: {} });
 }

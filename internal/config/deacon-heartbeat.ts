@@ -11,7 +11,7 @@ export const deaconHeartbeatSchema = z.object({
 export type DeaconHeartbeat = z.output<typeof deaconHeartbeatSchema>;
 
 export function readDeaconHeartbeat(path: string): DeaconHeartbeat | undefined {
-  return readJsonFile(path, deaconHeartbeatSchema.optional(), { label: 'deacon/heartbeat.json', ifMissing: undefined });
+  return readJsonFile(path, deaconHeartbeatSchema.optional(), { kind: 'heartbeat', label: 'deacon/heartbeat.json', ifMissing: undefined });
 }
 
 /** Next cycle: one more than the last readable one (a corrupt file restarts the count). */

@@ -39,5 +39,5 @@ export function writeHeartbeatFileAt(path: string, hb: HeartbeatFile): void {
 
 /** The file's content; undefined when missing; ConfigError when corrupt. */
 export function readHeartbeatFileAt(path: string, label: string): HeartbeatFile | undefined {
-  return readJsonFile(path, heartbeatFileSchema.optional(), { label, ifMissing: undefined });
+  return readJsonFile(path, heartbeatFileSchema.optional(), { kind: 'heartbeat', label, ifMissing: undefined });
 }

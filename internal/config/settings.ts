@@ -205,5 +205,5 @@ export const DEFAULT_SETTINGS_FILE = {
 
 /** Load settings/config.json; a missing file means all defaults. Throws ConfigError. */
 export function loadSettings(path: string): Settings {
-  return readJsonFile(path, settingsSchema, { label: SETTINGS_FILE_LABEL, ifMissing: {} });
+  return readJsonFile(path, settingsSchema, { kind: 'config', label: SETTINGS_FILE_LABEL, ifMissing: {} });
 }

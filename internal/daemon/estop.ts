@@ -1,9 +1,10 @@
-import { linkSync, readFileSync, unlinkSync } from 'node:fs';
+import { linkSync, lstatSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomicSync } from '../fsx/atomic.js';
+import { readTextBounded } from '../fsx/read.js';
 import type { TownLayout } from '../town/layout.js';
 import { signalVerifiedDaemon } from './probe.js';
 
@@ -21,16 +22,13 @@ export interface EstopRecord {
 }
 
 export function readEstop(layout: TownLayout): EstopRecord {
-  let text: string;
+  // Anything at the path counts (a person may `touch ESTOP`, or leave a link there); the JSON
+  // record is a courtesy, read only from a small regular file.
+  const r = readTextBounded(layout.estop, { cap: 'small', noFollow: true });
+  if (!r.ok && r.missing) return lstatExists(layout.estop) ? { set: true, path: layout.estop } : { set: false, path: layout.estop };
+  if (!r.ok) return { set: true, path: layout.estop };
   try {
-    text = readFileSync(layout.estop, 'utf8');
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return { set: false, path: layout.estop };
-    throw e;
-  }
-  // Any file counts (a person may `touch ESTOP`); the JSON record is a courtesy.
-  try {
-    const j = JSON.parse(text) as Record<string, unknown>;
+    const j = JSON.parse(r.text) as Record<string, unknown>;
     const str = (k: string) => (typeof j[k] === 'string' ? (j[k] as string) : undefined);
     return { set: true, path: layout.estop, created_at: str('created_at'), by: str('by'), reason: str('reason') };
   } catch {
@@ -70,6 +68,16 @@ export function clearEstop(layout: TownLayout): boolean {
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return false;
     throw e;
+  }
+}
+
+/** A dangling symlink is missing to open() but present to a person (and to the daemon's gate). */
+function lstatExists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,4 +1,6 @@
-import { appendFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { openOwnedAppend } from '../fsx/append.js';
+import { oneLine } from '../safe-text.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -22,8 +24,10 @@ export interface FileLoggerOptions {
 
 /**
  * One line per event, ISO time and level, rotated by size. The live file and its archives never
- * exceed maxBytes * (keep + 1) in total. Opened per write (appendFileSync) so rotation by rename
- * can never leave the logger writing into an archive.
+ * exceed maxBytes * (keep + 1) in total. Opened per write so rotation by rename can never leave
+ * the logger writing into an archive. Never written through a symlink (or into a FIFO) planted
+ * at the path: that thing is replaced by a regular file, and the replacement is logged.
+ * Control characters in messages are escaped, so `tail daemon.log` is safe on a terminal.
  */
 export function createFileLogger(path: string, opts: FileLoggerOptions): Logger {
   let maxBytes = opts.maxBytes;
@@ -52,15 +56,39 @@ export function createFileLogger(path: string, opts: FileLoggerOptions): Logger 
     size = 0;
   };
 
-  const write = (level: Level, msg: string) => {
-    const flat = msg.replace(/\s*\n\s*/g, ' | ');
+  const format = (level: Level, msg: string) => {
+    const flat = oneLine(msg.replace(/\s*\n\s*/g, ' | '));
     let line = `${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${flat}\n`;
     if (Buffer.byteLength(line) > maxBytes) line = `${cutToBytes(line, Math.max(0, maxBytes - 4))}...\n`;
+    return line;
+  };
+
+  const append = (line: string): string | undefined => {
+    const { fd, replaced } = openOwnedAppend(path);
+    try {
+      const buf = Buffer.from(line);
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    } finally {
+      closeSync(fd);
+    }
+    return replaced;
+  };
+
+  const write = (level: Level, msg: string) => {
+    const line = format(level, msg);
     const bytes = Buffer.byteLength(line);
     if (size > 0 && size + bytes > maxBytes) rotate();
     try {
-      appendFileSync(path, line);
+      const replaced = append(line);
       size += bytes;
+      if (replaced) {
+        size = currentSize(path);
+        const note = format('warn', replaced);
+        append(note);
+        size += Buffer.byteLength(note);
+        opts.echo?.(note);
+      }
     } catch {
       // The log is best effort: a full disk must not take the daemon down with it.
     }
@@ -82,7 +110,8 @@ export function createFileLogger(path: string, opts: FileLoggerOptions): Logger 
 
 function currentSize(path: string): number {
   try {
-    return statSync(path).size;
+    const st = lstatSync(path);
+    return st.isFile() ? st.size : 0;
   } catch {
     return 0;
   }

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assertSocketPathFits } from '../control/socket-path.js';
 import { GtError } from '../errors.js';
+import { openOwnedAppend } from '../fsx/append.js';
+import { readTailBounded } from '../fsx/read.js';
 import type { TownLayout } from '../town/layout.js';
 import { isStartupMessage, type StartupMessage } from './ipc.js';
 import { probeDaemon } from './probe.js';
@@ -73,7 +75,9 @@ export interface DetachedGt {
  * IPC channel for its startup message): how `gt daemon start` and `gt dashboard` start servers.
  */
 export function spawnDetachedGt(town: string, gtArgs: string[], logFile: string): DetachedGt {
-  const out = openSync(logFile, 'a');
+  // Its stdout and stderr: never through a symlink planted at the log's path.
+  const { fd: out, replaced } = openOwnedAppend(logFile);
+  if (replaced) writeSync(out, `${new Date().toISOString()} WARN  ${replaced}\n`);
   const { command, args } = gtCommand();
   const child = spawn(command, [...args, ...gtArgs, '--town', town], {
     cwd: town,
@@ -106,16 +110,20 @@ function startFailed(reason: string, hint?: string): GtError {
 
 function sizeOf(p: string): number {
   try {
-    return statSync(p).size;
+    const st = lstatSync(p);
+    return st.isFile() ? st.size : 0;
   } catch {
     return 0;
   }
 }
 
-/** The last non-empty line the log gained since `offset`. */
+/** The last non-empty line the log gained since `offset` (at most 64 KB of it is read). */
 function logTail(path: string, offset: number): string {
   try {
-    const text = readFileSync(path).subarray(offset).toString('utf8');
+    const r = readTailBounded(path, 64 * 1024, { noFollow: true });
+    if (!r.ok) return '';
+    // r.data holds the file's last bytes; keep the part written after `offset`.
+    const text = r.data.subarray(Math.max(0, offset - (r.size - r.data.length))).toString('utf8');
     const lines = text.split('\n').filter((l) => l.trim() !== '');
     return (lines.at(-1) ?? '').replace(/^\S+Z (ERROR|WARN|INFO)\s+/, '');
   } catch {
@@ -124,11 +132,13 @@ function logTail(path: string, offset: number): string {
 }
 
 /**
- * The daemon's environment: the caller's, minus the markers that tie a process to an agent
- * session (killing that session would otherwise take the daemon with it) and the agent identity.
+ * The daemon's environment: the caller's, minus the session marker that ties a process to an
+ * agent session (killing that session would otherwise take the daemon with it) and the agent
+ * identity. GT_TMUX_SOCKET stays: it names the town's tmux server for every gt command, the
+ * daemon included, and without GT_SESSION it marks no session.
  */
 export function daemonEnv(town: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, GT_TOWN_ROOT: town };
-  for (const k of ['GT_SESSION', 'GT_TMUX_SOCKET', 'GT_ROLE', 'GT_RIG', 'GT_POLECAT', 'GT_CREW', 'BD_ACTOR', 'TMUX', 'TMUX_PANE']) delete env[k];
+  for (const k of ['GT_SESSION', 'GT_ROLE', 'GT_RIG', 'GT_POLECAT', 'GT_CREW', 'BD_ACTOR', 'TMUX', 'TMUX_PANE']) delete env[k];
   return env;
 }

@@ -27,5 +27,5 @@ export function writeDaemonState(path: string, state: DaemonState): void {
 
 /** The last state written, or undefined if there is none. Throws ConfigError if corrupt. */
 export function readDaemonState(path: string): DaemonState | undefined {
-  return readJsonFile(path, daemonStateSchema.optional(), { label: 'daemon/state.json', ifMissing: undefined });
+  return readJsonFile(path, daemonStateSchema.optional(), { kind: 'state', label: 'daemon/state.json', ifMissing: undefined });
 }

@@ -19,7 +19,7 @@ export type DashboardProbe =
 /** dashboard/state.json, or undefined when missing or not valid. */
 export function readDashboardState(layout: TownLayout): DashboardState | undefined {
   try {
-    return readJsonFile(layout.dashboardState, dashboardStateSchema, { label: 'dashboard/state.json' });
+    return readJsonFile(layout.dashboardState, dashboardStateSchema, { kind: 'state', label: 'dashboard/state.json' });
   } catch {
     return undefined;
   }

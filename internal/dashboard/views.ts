@@ -147,7 +147,7 @@ export function mergeQueueView(entries: readonly MqEntry[]): MqEntry[] {
 
 function townName(town: string): string {
   try {
-    return readJsonFile(townLayout(town).townFile, townFileSchema, { label: 'mayor/town.json' }).name;
+    return readJsonFile(townLayout(town).townFile, townFileSchema, { kind: 'state', label: 'mayor/town.json' }).name;
   } catch {
     return town.split('/').filter(Boolean).at(-1) ?? town;
   }

@@ -1,6 +1,7 @@
-import { readFileSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomicSync } from './atomic.js';
+import { readTextBounded } from './read.js';
 
 export interface PidRecord {
   pid: number;
@@ -14,16 +15,14 @@ export function writePidFile(path: string, rec: PidRecord): void {
   writeFileAtomicSync(path, `${rec.pid}\n${rec.nonce}\n`);
 }
 
-/** The record, or undefined if the file is missing or not of the expected form. */
+/**
+ * The record, or undefined if the file is missing or not of the expected form (which includes
+ * not being a small regular file: the daemon writes it atomically, never as a link or a FIFO).
+ */
 export function readPidFile(path: string): PidRecord | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return undefined;
-    throw e;
-  }
-  const m = PID_FILE_RE.exec(text);
+  const r = readTextBounded(path, { cap: 'small', noFollow: true });
+  if (!r.ok) return undefined;
+  const m = PID_FILE_RE.exec(r.text);
   if (!m) return undefined;
   return { pid: Number(m[1]), nonce: m[2]! };
 }

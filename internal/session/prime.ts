@@ -1,7 +1,6 @@
-import { readJsonFile } from '../config/load.js';
-import { rigsFileSchema } from '../config/town-files.js';
 import type { Role } from '../config/roles.js';
 import { townLayout, TOWN_FILES } from '../town/layout.js';
+import { readRigs } from '../town/rigs.js';
 import { GtError, UsageError } from '../errors.js';
 import { identity, isTownRole, needsName, sessionName, assertRole, assertAgentName, assertSessionName, type AgentRef } from './names.js';
 import { loadInstructions, renderInstructions } from './roles.js';
@@ -17,10 +16,7 @@ export interface Primed {
 
 /** The rig's bead prefix from mayor/rigs.json (sessions are named after it). */
 export function rigPrefix(town: string, rig: string): string | undefined {
-  const rigs = readJsonFile(townLayout(town).rigsFile, rigsFileSchema, {
-    label: TOWN_FILES.rigsFile,
-    ifMissing: { version: 1, rigs: {} },
-  });
+  const rigs = readRigs(townLayout(town));
   return Object.prototype.hasOwnProperty.call(rigs.rigs, rig) ? rigs.rigs[rig]!.prefix : undefined;
 }
 

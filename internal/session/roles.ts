@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readTextBounded } from '../fsx/read.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ROLES, type Role } from '../config/roles.js';
 import { readJsonFile } from '../config/load.js';
 import { packageRoot } from '../fsx/package-root.js';
-import { ConfigError, errnoCode, messageOf } from '../errors.js';
+import { ConfigError, messageOf } from '../errors.js';
 import { ROLE_PATTERNS, assertRole } from './names.js';
 import { ENV_NAME_RE } from '../names.js';
 
@@ -57,7 +57,7 @@ export function roleDefFile(role: Role, root?: string): string {
 export function loadRoleDef(role: Role, root?: string): RoleDef {
   assertRole(role);
   const label = `roles/${role}/role.json`;
-  const def = readJsonFile(roleDefFile(role, root), roleDefSchema, { label });
+  const def = readJsonFile(roleDefFile(role, root), roleDefSchema, { kind: 'config', label });
   if (def.name !== role) throw new ConfigError(label, 'name', `must be "${role}" (the folder name)`);
   const want = ROLE_PATTERNS[role];
   for (const k of ['scope', 'session', 'identity', 'workdir'] as const) {
@@ -78,12 +78,14 @@ export function loadAllRoleDefs(root?: string): Record<Role, RoleDef> {
 export function loadInstructions(role: Role, root?: string): string {
   const def = loadRoleDef(role, root);
   const file = join(rolesDir(root), role, def.instructions);
+  let r: ReturnType<typeof readTextBounded>;
   try {
-    return readFileSync(file, 'utf8');
+    r = readTextBounded(file, { cap: 'config' });
   } catch (e) {
-    const why = errnoCode(e) === 'ENOENT' ? 'file is missing' : `cannot read: ${messageOf(e)}`;
-    throw new ConfigError(`roles/${role}/${def.instructions}`, undefined, why);
+    throw new ConfigError(`roles/${role}/${def.instructions}`, undefined, `cannot read: ${messageOf(e)}`);
   }
+  if (r.ok) return r.text;
+  throw new ConfigError(`roles/${role}/${def.instructions}`, undefined, r.missing ? 'file is missing' : `invalid: ${r.invalid}`);
 }
 
 /** Values `gt prime` puts into {{placeholders}}. */

@@ -1,9 +1,11 @@
-import { linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { linkSync, lstatSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { assertSocketPathFits } from '../control/socket-path.js';
 import { writeFileAtomicSync, writeJsonAtomicSync } from '../fsx/atomic.js';
 import { packageRoot } from '../fsx/package-root.js';
+import { ensureDir } from '../fsx/dirs.js';
+import { readTextBounded } from '../fsx/read.js';
 import { GtError, InvalidInputError, errnoCode } from '../errors.js';
 import { AGENT_NAME_RE } from '../names.js';
 import { parseWith } from '../config/load.js';
@@ -56,16 +58,15 @@ export function installTown(dir: string, opts: InstallOptions = {}): InstallResu
     });
   }
 
-  for (const d of [layout.mayorDir, layout.settingsDir, layout.daemonDir, layout.deaconDir, layout.bootDir, layout.heartbeatsDir]) {
-    mkdirSync(d, { recursive: true });
-  }
+  ensureDir(root);
+  for (const d of [layout.mayorDir, layout.settingsDir, layout.daemonDir, layout.deaconDir, layout.bootDir, layout.heartbeatsDir]) ensureDir(d);
 
   const templates = join(packageRoot(), 'templates', 'settings');
-  const settings = JSON.parse(readFileSync(join(templates, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const settings = readTemplate(join(templates, 'config.json')) as Record<string, unknown>;
   settings.agent = agent;
   // The template must itself be valid: installing a town that the daemon rejects helps nobody.
   parseWith(settingsSchema, settings, 'templates/settings/config.json');
-  const daemonSettings = JSON.parse(readFileSync(join(templates, 'daemon.json'), 'utf8')) as unknown;
+  const daemonSettings = readTemplate(join(templates, 'daemon.json'));
   parseWith(daemonSettingsSchema, daemonSettings, 'templates/settings/daemon.json');
 
   if (!safeExists(layout.settingsFile)) writeJsonAtomicSync(layout.settingsFile, settings);
@@ -90,11 +91,18 @@ export function installTown(dir: string, opts: InstallOptions = {}): InstallResu
   return { root, name, agent };
 }
 
+/** Anything at the path (a file, a link, a FIFO) counts: install never overwrites it. */
 function safeExists(p: string): boolean {
   try {
-    readFileSync(p);
+    lstatSync(p);
     return true;
   } catch (e) {
     return errnoCode(e) !== 'ENOENT';
   }
+}
+
+function readTemplate(path: string): unknown {
+  const r = readTextBounded(path, { cap: 'config' });
+  if (!r.ok) throw new GtError('IO', `gt's own template ${path} ${r.missing ? 'is missing' : r.invalid}`, { hint: 'reinstall gt' });
+  return JSON.parse(r.text) as unknown;
 }

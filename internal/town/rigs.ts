@@ -6,7 +6,7 @@ import { TOWN_FILES, type TownLayout } from './layout.js';
 
 /** The rigs registry (mayor/rigs.json), read with its schema; a missing file means no rigs yet. */
 export function readRigs(layout: Pick<TownLayout, 'rigsFile'>): RigsFile {
-  return readJsonFile(layout.rigsFile, rigsFileSchema, { label: TOWN_FILES.rigsFile, ifMissing: { version: 1, rigs: {} } });
+  return readJsonFile(layout.rigsFile, rigsFileSchema, { kind: 'state', label: TOWN_FILES.rigsFile, ifMissing: { version: 1, rigs: {} } });
 }
 
 /** A registered rig, or NOT_FOUND naming the rigs that exist. */

@@ -19,7 +19,7 @@ export interface Loaded<T> {
 
 export function loadStateFile<S extends z.ZodType>(path: string, schema: S, label: string, empty: () => z.output<S>): Loaded<z.output<S>> {
   try {
-    return { state: readJsonFile(path, schema, { label, ifMissing: empty() }) };
+    return { state: readJsonFile(path, schema, { kind: 'state', label, ifMissing: empty() }) };
   } catch (e) {
     // readJsonFile's ConfigError already names the file and the problem.
     return { state: empty(), warning: `${messageOf(e)}; starting with an empty ${label}` };

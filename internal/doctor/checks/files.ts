@@ -27,7 +27,7 @@ export const filesCheck: Check = async ({ layout }) => {
       out.push({ check: 'files', status: 'fail', what: isGtError(e) ? e.line : `${label}: ${messageOf(e)}`, hint });
     }
   };
-  tryRead(TOWN_FILES.townFile, () => readJsonFile(layout.townFile, townFileSchema, { label: TOWN_FILES.townFile }), 'restore it, or gt install a new town');
+  tryRead(TOWN_FILES.townFile, () => readJsonFile(layout.townFile, townFileSchema, { kind: 'state', label: TOWN_FILES.townFile }), 'restore it, or gt install a new town');
   tryRead(TOWN_FILES.rigsFile, () => readRigs(layout), 'fix the named key (see README: Where files live)');
   tryRead(TOWN_FILES.settingsFile, () => loadSettings(layout.settingsFile), 'fix the named key; defaults are in templates/settings/config.json');
   tryRead(TOWN_FILES.daemonSettingsFile, () => loadDaemonSettings(layout.daemonSettingsFile), 'fix the named key; defaults are in templates/settings/daemon.json');
