@@ -9,7 +9,8 @@
  *   unknown  tmux could not be asked; never act on it
  */
 import type { Snapshot, SessionInfo } from '../tmux/snapshot.js';
-import { compileProcessNames, defaultProcSource, isShell, liveTree, processMatches, type NameMatcher, type ProcSource, type ProcTable } from './proctree.js';
+import { compileProcessNames, type NameMatcher } from './process-names.js';
+import { defaultProcSource, isShell, liveTree, processMatches, type ProcSource, type ProcTable } from './proctree.js';
 
 export type Liveness = 'alive' | 'zombie' | 'dead' | 'unknown';
 
@@ -57,8 +58,8 @@ export function explainLiveness(
 }
 
 /**
- * The liveness of one session. `processNames` are the runtime's names (exact, `<version>` for a
- * bare version number, `/re/` for a pattern). `procs` is the /proc table (read lazily, only when
+ * The liveness of one session. `processNames` are the runtime's names (exact, a simple glob,
+ * or `<version>` for a bare version number; see process-names.ts). `procs` is the /proc table (read lazily, only when
  * the pane command alone does not decide); pass one table to many calls in the same tick.
  */
 export function liveness(snap: Snapshot, sessionName: string, processNames: readonly string[] | NameMatcher, procs?: ProcSource): Liveness {

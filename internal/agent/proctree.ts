@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { descendantPids, readProcTable, type ProcInfo } from '../fsx/proc.js';
+import type { NameMatcher } from './process-names.js';
 
 export type ProcTable = ReadonlyMap<number, ProcInfo>;
 
@@ -13,33 +14,6 @@ export const INTERPRETERS = new Set(['node', 'nodejs', 'bun', 'deno', 'python', 
 
 /** Shells: a pane where only these are left holds no agent. */
 export const SHELLS = new Set(['bash', 'sh', 'zsh', 'fish', 'dash', 'ksh', 'mksh', 'tcsh', 'csh', 'ash', 'busybox', 'login', '-bash', '-sh', '-zsh', '-fish', '-dash']);
-
-/**
- * Special process-name tokens. `<version>` stands for a bare version number such as `2.1.197`,
- * which is what Claude Code's process calls itself (it sets its title to its version).
- * A name written `/.../` is a regular expression.
- */
-export const VERSION_TOKEN = '<version>';
-const VERSION_RE = /^\d+\.\d+\.\d+([-.+][0-9A-Za-z.-]+)?$/;
-
-export type NameMatcher = (candidate: string) => boolean;
-
-/** Compile a runtime's process names into one predicate. */
-export function compileProcessNames(names: readonly string[]): NameMatcher {
-  const exact = new Set<string>();
-  const patterns: RegExp[] = [];
-  for (const n of names) {
-    if (!n) continue;
-    if (n === VERSION_TOKEN) patterns.push(VERSION_RE);
-    else if (n.length > 2 && n.startsWith('/') && n.endsWith('/')) patterns.push(new RegExp(n.slice(1, -1)));
-    else {
-      exact.add(n);
-      // The kernel's comm is cut at 15 bytes: `a-long-agent-name` appears as `a-long-agent-na`.
-      if (Buffer.byteLength(n) > 15) exact.add(Buffer.from(n).subarray(0, 15).toString('utf8'));
-    }
-  }
-  return (c: string) => exact.has(c) || patterns.some((re) => re.test(c));
-}
 
 const INLINE_CODE = new Set(['-c', '-e', '--eval', '-p', '--print']);
 /** Interpreter options whose value is the next argument (the `--opt=value` form needs nothing). */

@@ -21,13 +21,6 @@ import type { PermissionMode, RuntimePreset, StartContext, StartPlan } from './r
 /** The presets, by name: a table, not a switch. A new CLI is one module and one row here. */
 export const PRESETS: Readonly<Record<PresetName, RuntimePreset>> = { claude, codex, gemini, opencode, sim };
 
-/**
- * Process-name token for "a version number": Claude Code's process may rename itself to its
- * version (e.g. `2.1.197`). Liveness treats this token in `processNames` as a pattern.
- */
-export const VERSION_TOKEN = '<version>';
-export const VERSION_NAME_RE = /^\d+\.\d+\.\d+$/;
-
 export interface Runtime {
   name: string;
   /** Program to exec: a name looked up on the agent's PATH, or an absolute path. */
@@ -37,7 +30,7 @@ export interface Runtime {
   /**
    * Names that show the agent is running when they are the pane's current command or any
    * process in its tree (comm, argv[0] or script basename, an absolute program or script path,
-   * or VERSION_TOKEN).
+   * a simple glob, or `<version>`; matched by process-names.ts).
    */
   processNames: string[];
   /** Extra env for the session (below gt's own variables). */
@@ -195,13 +188,6 @@ export function planStart(rt: Runtime, ctx: Omit<StartContext, 'program' | 'perm
   return { argv: [program, ...rt.args, ...plan.args], env: { ...plan.env, ...rt.env }, plan };
 }
 
-/** Does a process name (comm, or argv[0]'s basename) match one of a runtime's process names? */
-export function processNameMatches(processNames: readonly string[], name: string): boolean {
-  for (const p of processNames) {
-    if (p === VERSION_TOKEN ? VERSION_NAME_RE.test(name) : p === name) return true;
-  }
-  return false;
-}
 
 function basename(p: string): string {
   const i = p.lastIndexOf('/');

@@ -36,3 +36,17 @@ export const sizeBytes = z
 export const nameSchema = z
   .string()
   .regex(AGENT_NAME_RE, 'expected letters, digits, "-" or "_" (starting with a letter or digit, at most 63 characters)');
+
+/**
+ * A runtime's process name (settings `agents.<name>.process_names`): an exact name or absolute
+ * program path, a simple glob (`*`, `?`) or `<version>`; matched by
+ * internal/agent/process-names.ts. No regular expressions: a user pattern must never throw or
+ * stall the daemon's liveness checks.
+ */
+export const PROCESS_NAME_RE = /^(<version>|\/[A-Za-z0-9._+@:=%,~*?/-]{1,254}|[A-Za-z0-9._+@:=%,~*?-]{1,255})$/;
+export const processNameSchema = z
+  .string()
+  .regex(
+    PROCESS_NAME_RE,
+    'expected an exact process name or a simple glob ("*" any run, "?" one character), e.g. "claude", "python3*", "/opt/bin/agent" or "<version>"; regular expressions are not supported',
+  );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, nameSchema, sizeBytes } from './schema-helpers.js';
+import { durationMs, nameSchema, processNameSchema, sizeBytes } from './schema-helpers.js';
 import { readJsonFile } from './load.js';
 import { ROLES, RUNTIME_PRESETS } from './roles.js';
 
@@ -18,7 +18,7 @@ const runtimeSchema = z
   .object({
     command: z.string().min(1, 'expected the program to run, e.g. "claude"').optional(),
     args: z.array(z.string()).prefault([]),
-    process_names: z.array(z.string().min(1)).prefault([]),
+    process_names: z.array(processNameSchema).max(64).prefault([]),
     env: z.record(z.string(), z.string()).prefault({}),
     /** Presets: "bypass" runs the CLI without permission prompts (the default), "ask" lets it ask. */
     permissions: z.enum(['bypass', 'ask']).optional(),

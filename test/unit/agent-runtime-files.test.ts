@@ -14,7 +14,8 @@ import { claudeConfigFile, trustClaudeDirectory } from '../../internal/agent/cla
 import { GT_FILE_MARKER, writePrimingFile } from '../../internal/agent/priming.js';
 import { getRuntime, identityNames, planStart, presetRuntime } from '../../internal/agent/runtimes.js';
 import { settingsSchema } from '../../internal/config/settings.js';
-import { compileProcessNames, processMatches } from '../../internal/agent/proctree.js';
+import { processMatches } from '../../internal/agent/proctree.js';
+import { compileProcessNames } from '../../internal/agent/process-names.js';
 import type { ProcInfo } from '../../internal/fsx/proc.js';
 import { GEMINI_HOOK_EVENTS } from '../../internal/agent/hooks/events.js';
 import { GEMINI_SETTINGS_MARKER } from '../../internal/agent/runtimes/gemini.js';

@@ -4,11 +4,11 @@ import { RUNTIME_PRESETS } from '../../internal/config/roles.js';
 import { settingsSchema } from '../../internal/config/settings.js';
 import { GtError } from '../../internal/errors.js';
 import { packageRoot } from '../../internal/fsx/package-root.js';
+import { processNameMatches } from '../../internal/agent/process-names.js';
 import {
   PRESETS,
   getRuntime,
   presetRuntime,
-  processNameMatches,
   resolveRuntime,
   resolveRuntimeName,
   runtimeArgv,

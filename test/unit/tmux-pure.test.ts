@@ -5,7 +5,8 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../internal/errors.js';
 import { explainLiveness, liveness, settledLiveness } from '../../internal/agent/liveness.js';
-import { compileProcessNames, processNamesOf } from '../../internal/agent/proctree.js';
+import { processNamesOf } from '../../internal/agent/proctree.js';
+import { compileProcessNames } from '../../internal/agent/process-names.js';
 import { descendantPids, parseProcStat, type ProcInfo } from '../../internal/fsx/proc.js';
 import { TmuxError } from '../../internal/tmux/errors.js';
 import {
@@ -147,8 +148,8 @@ function proc(pid: number, ppid: number, comm: string, cmdline: string[] = [comm
   return { pid, ppid, comm, state, startTime: pid * 10, cmdline };
 }
 
-test('process names: exact, <version>, /re/, comm truncation, interpreters', () => {
-  const m = compileProcessNames(['claude', '<version>', 'a-very-long-agent-name', '/^gem.*$/']);
+test('process names: exact, <version>, glob, comm truncation, interpreters', () => {
+  const m = compileProcessNames(['claude', '<version>', 'a-very-long-agent-name', 'gem*']);
   assert.ok(m('claude'));
   assert.ok(m('2.1.197'));
   assert.not.ok(m('2.1'));
