@@ -4,6 +4,7 @@ import { isPingResult } from '../control/protocol/messages/ping.js';
 import { readPidFile, type PidRecord } from '../fsx/pidfile.js';
 import { flockHolders, processStartTime } from '../fsx/proc.js';
 import type { TownLayout } from '../town/layout.js';
+import { whyNotDaemon } from './identity.js';
 
 export interface DaemonIdentity {
   pid: number;
@@ -34,8 +35,9 @@ export interface Verified extends PidRecord {
 
 /**
  * Proof that `answer` is this town's daemon and safe to signal: the pid file names the same pid
- * and nonce the socket reported, /proc/locks shows that pid holding daemon.lock, and the process
- * exists (its start time is recorded so a recycled pid is never mistaken for it later).
+ * and nonce the socket reported, /proc/locks shows that pid holding daemon.lock, the process is
+ * a gt daemon by its command line and start time (identity.ts), and it exists (its start time is
+ * recorded so a recycled pid is never mistaken for it later).
  * Returns a reason string when the proof fails.
  */
 export function verifyDaemon(layout: TownLayout, answer: DaemonIdentity): Verified | string {
@@ -45,6 +47,8 @@ export function verifyDaemon(layout: TownLayout, answer: DaemonIdentity): Verifi
     return `daemon/daemon.pid (pid ${rec.pid}) does not match the daemon answering the socket (pid ${answer.pid})`;
   }
   if (!flockHolders(layout.daemonLock).includes(rec.pid)) return `pid ${rec.pid} does not hold daemon/daemon.lock`;
+  const notDaemon = whyNotDaemon(rec.pid, layout);
+  if (notDaemon) return notDaemon;
   const startTime = processStartTime(rec.pid);
   if (startTime === undefined) return `pid ${rec.pid} is gone`;
   return { ...rec, startTime };

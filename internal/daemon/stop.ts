@@ -3,6 +3,7 @@ import { readPidFile, removePidFileIfOwned } from '../fsx/pidfile.js';
 import { flockHolders, processStartTime, processState } from '../fsx/proc.js';
 import type { TownLayout } from '../town/layout.js';
 import { probeDaemon, verifyDaemon, type Probe, type Verified } from './probe.js';
+import { whyNotDaemon } from './identity.js';
 
 export interface StopResult {
   pid: number;
@@ -38,7 +39,7 @@ export async function stopDaemon(layout: TownLayout, graceMs = 10_000, answerWai
     proof = verifyDaemon(layout, probe);
   } else {
     const wedged = wedgedDaemon(layout);
-    if (!wedged) throw new NotRunningError('daemon is not running');
+    if (typeof wedged === 'string') throw new NotRunningError(wedged);
     proof = wedged;
   }
   if (typeof proof === 'string') {
@@ -66,14 +67,21 @@ export async function stopDaemon(layout: TownLayout, graceMs = 10_000, answerWai
 
 /**
  * A daemon that holds the lock but does not answer (stopped, or stuck in a tick). Holding
- * daemon.lock is itself the proof: only `gt daemon run` takes it, and a recycled pid cannot
- * hold it. The pid file must agree so that we never act on a lock we do not understand.
+ * daemon.lock is not proof by itself (any process can flock the file): the pid file must name
+ * the holder, and the holder must be a gt daemon of this town by its command line and start
+ * time. Anything else is left alone, with the reason.
  */
-function wedgedDaemon(layout: TownLayout): Verified | undefined {
+function wedgedDaemon(layout: TownLayout): Verified | string {
   const holders = flockHolders(layout.daemonLock);
+  if (holders.length === 0) return 'daemon is not running';
   const rec = readPidFile(layout.daemonPid);
-  if (holders.length !== 1 || !rec || rec.pid !== holders[0]) return undefined;
+  const holder = holders.join(', ');
+  if (holders.length !== 1 || !rec || rec.pid !== holders[0]) {
+    return `daemon is not running (daemon/daemon.lock is held by pid ${holder}, which daemon/daemon.pid does not name; left alone)`;
+  }
+  const notDaemon = whyNotDaemon(rec.pid, layout);
+  if (notDaemon) return `daemon is not running (daemon/daemon.lock is held by ${notDaemon}; left alone)`;
   const startTime = processStartTime(rec.pid);
-  if (startTime === undefined) return undefined;
+  if (startTime === undefined) return 'daemon is not running';
   return { ...rec, startTime };
 }

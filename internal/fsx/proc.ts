@@ -47,33 +47,91 @@ export function pidRunning(pid: number): boolean {
   return st !== undefined ? st !== 'Z' && st !== 'X' : true;
 }
 
+/** A file's identity as /proc/locks names it: the device's major and minor, and the inode. */
+export interface FileId {
+  major: number;
+  minor: number;
+  ino: bigint;
+}
+
+/**
+ * The identity of the file at `path` (undefined if missing). stat's st_dev is the userspace
+ * encoding of the device number; /proc/locks prints the kernel's MAJOR:MINOR in hex, so both
+ * are decoded to major and minor before they are compared.
+ */
+export function fileId(path: string): FileId | undefined {
+  let st;
+  try {
+    st = statSync(path, { bigint: true });
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+  const dev = st.dev;
+  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+  const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+  return { major, minor, ino: st.ino };
+}
+
+/**
+ * Pids holding a granted flock() on the file `id` names, from the text of /proc/locks. A line
+ * reads "1: FLOCK  ADVISORY  WRITE 1234 fd:01:567 0 EOF" (device in hex, inode in decimal);
+ * waiters carry "->" and do not hold the lock. Device AND inode must match: inode numbers repeat
+ * across filesystems (two tmpfs mounts hand out the same ones).
+ */
+export function parseFlockHolders(locks: string, id: FileId): number[] {
+  const pids: number[] = [];
+  for (const line of locks.split('\n')) {
+    if (line.includes('->')) continue;
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || f[1] !== 'FLOCK') continue;
+    const m = /^([0-9a-f]+):([0-9a-f]+):(\d+)$/i.exec(f[5]!);
+    if (!m) continue;
+    if (parseInt(m[1]!, 16) !== id.major || parseInt(m[2]!, 16) !== id.minor || BigInt(m[3]!) !== id.ino) continue;
+    const pid = Number(f[4]);
+    if (Number.isInteger(pid) && pid > 0) pids.push(pid);
+  }
+  return pids;
+}
+
 /**
  * Pids holding a granted flock() on `path`, read from /proc/locks. Asking this way does not
  * touch the lock, so it cannot make a starting daemon lose its lock race.
  */
 export function flockHolders(path: string): number[] {
-  let ino: number;
-  try {
-    ino = statSync(path).ino;
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return [];
-    throw e;
-  }
+  const id = fileId(path);
+  if (!id) return [];
   let text: string;
   try {
     text = readFileSync('/proc/locks', 'utf8');
   } catch {
     return [];
   }
-  const pids: number[] = [];
-  for (const line of text.split('\n')) {
-    // "1: FLOCK  ADVISORY  WRITE 1234 fd:01:567 0 EOF"; waiters carry "->" and are skipped.
-    const f = line.trim().split(/\s+/);
-    if (f.length < 6 || f[1] !== 'FLOCK' || f[1]?.startsWith('->') || line.includes('->')) continue;
-    const devIno = f[5]!.split(':');
-    if (Number(devIno[2]) === ino) pids.push(Number(f[4]));
+  return parseFlockHolders(text, id);
+}
+
+/** Clock ticks per second for /proc/<pid>/stat times (USER_HZ: 100 on every Linux ABI). */
+const USER_HZ = 100;
+
+let bootTimeMs: number | undefined;
+/** When the machine booted (ms since the epoch), from /proc/stat's btime (whole seconds). */
+export function bootTime(): number | undefined {
+  if (bootTimeMs !== undefined) return bootTimeMs;
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    if (m) bootTimeMs = Number(m[1]) * 1000;
+  } catch {
+    // No /proc/stat: start times cannot be placed on the wall clock.
   }
-  return pids;
+  return bootTimeMs;
+}
+
+/** When a process started (ms since the epoch, to within about a second), or undefined. */
+export function processStartedAt(pid: number): number | undefined {
+  const ticks = processStartTime(pid);
+  const boot = bootTime();
+  if (ticks === undefined || boot === undefined) return undefined;
+  return boot + (ticks * 1000) / USER_HZ;
 }
 
 /** One row of the process table, read from /proc/<pid>/{stat,cmdline}. */

@@ -62,14 +62,18 @@ test('logs -f follows new lines as the daemon writes them', async () => {
   }
 });
 
-test('stop reports the pid; a second stop is "not running" with exit 1', async () => {
+test('stop reports the pid; a second stop is "not running" with exit 0 (LSB)', async () => {
   const pid = Number((await gt(['daemon', 'pid', '--town', town.root])).stdout.trim());
   const r = await gt(['daemon', 'stop', '--town', town.root]);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout.trim(), `daemon stopped (pid ${pid})`);
   const again = await gt(['daemon', 'stop', '--town', town.root]);
-  assert.is(again.code, 1);
-  assert.is(again.stderr.trim(), 'gt: daemon is not running');
+  assert.is(again.code, 0, again.stderr);
+  assert.is(again.stdout.trim(), 'daemon is not running');
+  assert.is(again.stderr, '');
+  const json = await gt(['daemon', 'stop', '--json', '--town', town.root]);
+  assert.is(json.code, 0);
+  assert.equal(JSON.parse(json.stdout), { pid: null, forced: false, running: false, reason: 'daemon is not running' });
   const p = await gt(['daemon', 'pid', '--town', town.root]);
   assert.is(p.code, 3);
   assert.is(p.stdout, '');

@@ -1,0 +1,73 @@
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { processStartedAt, readProcInfo } from '../fsx/proc.js';
+import type { TownLayout } from '../town/layout.js';
+import { oneLine } from '../safe-text.js';
+
+/**
+ * Is `pid` this town's gt daemon? Holding daemon/daemon.lock is not enough (any process can
+ * `flock` the file, e.g. a backup script), nor is the pid file naming it (a stale file's pid is
+ * recycled). The process must also be a gt daemon by its command line (gt's entry point with
+ * `daemon run`, and `--town` naming this town when given) and by its start time (it started
+ * before the pid file was written, which the daemon does right after taking the lock).
+ * Returns why not, or undefined when it is.
+ */
+export function whyNotDaemon(pid: number, layout: Pick<TownLayout, 'root' | 'daemonPid'>): string | undefined {
+  const p = readProcInfo(pid);
+  if (!p || p.state === 'Z' || p.state === 'X') return `pid ${pid} is gone`;
+  const argv = p.cmdline;
+  const run = argv.findIndex((a, i) => a === 'daemon' && argv[i + 1] === 'run');
+  const entry = run > 0 ? argv.slice(0, run).find((a) => isGtEntry(a)) : undefined;
+  if (run < 0 || !entry) return `pid ${pid} is not a gt daemon (${describeCmd(argv, p.comm)})`;
+  const townArg = argv.findIndex((a, i) => i > run && (a === '--town' || a.startsWith('--town=')));
+  if (townArg > 0) {
+    const given = argv[townArg]!.includes('=') ? argv[townArg]!.slice('--town='.length) : argv[townArg + 1];
+    if (given === undefined || !samePath(resolve(processCwd(pid), given), layout.root)) return `pid ${pid} is the gt daemon of another town (${given ?? '?'})`;
+  }
+  const started = processStartedAt(pid);
+  const written = mtimeMs(layout.daemonPid);
+  // The daemon writes its pid file after it has started; a process younger than the file (with a
+  // second for the coarse boot time) cannot have written it: it took a recycled pid.
+  if (started !== undefined && written !== undefined && started > written + 1_000) {
+    return `pid ${pid} started after daemon/daemon.pid was written (a recycled pid)`;
+  }
+  return undefined;
+}
+
+/** gt's CLI entry point as it appears in argv: dist/cmd/gt/main.js, cmd/gt/main.ts, or a `gt` link. */
+function isGtEntry(arg: string): boolean {
+  const b = basename(arg);
+  return b === 'gt' || ((b === 'main.js' || b === 'main.ts') && /(^|\/)cmd\/gt\/main\.[jt]s$/.test(arg));
+}
+
+function processCwd(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return '/';
+  }
+}
+
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
+function mtimeMs(path: string): number | undefined {
+  try {
+    return lstatSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeCmd(argv: string[], comm: string): string {
+  const text = oneLine(argv.length ? argv.join(' ') : comm);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
