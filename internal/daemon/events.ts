@@ -23,9 +23,10 @@ export class EventBus {
     for (const l of this.listeners) l(e);
   }
 
-  /** Receive every event from now on (and the recent ones first); returns the unsubscribe. */
+  /** Receive every event from now on (and the last `replay` ones first); returns the unsubscribe. */
   subscribe(listener: (e: DaemonEvent) => void, replay = 0): () => void {
-    for (const e of this.recent.slice(-replay)) listener(e);
+    // slice(-0) is the whole array: no replay must mean none.
+    if (replay > 0) for (const e of this.recent.slice(-replay)) listener(e);
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -1,6 +1,6 @@
-import { callControl } from '../control/client.js';
+import { callMethod } from '../control/client.js';
+import { PING } from '../control/protocol/messages/ping.js';
 import { messageOf } from '../errors.js';
-import { isPingResult } from '../control/protocol/messages/ping.js';
 import { readPidFile, type PidRecord } from '../fsx/pidfile.js';
 import { flockHolders, processStartTime } from '../fsx/proc.js';
 import type { TownLayout } from '../town/layout.js';
@@ -21,8 +21,7 @@ export type Probe =
  */
 export async function probeDaemon(layout: TownLayout, timeoutMs = 2_000): Promise<Probe> {
   try {
-    const r = await callControl(layout.controlSocket, 'ping', undefined, { timeoutMs });
-    if (!isPingResult(r)) return { running: false, reason: 'control socket gave a malformed ping answer' };
+    const r = await callMethod(layout.controlSocket, PING, undefined, { timeoutMs });
     return { running: true, pid: r.pid, nonce: r.nonce };
   } catch (e) {
     return { running: false, reason: e instanceof Error ? e.message : String(e) };

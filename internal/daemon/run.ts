@@ -6,13 +6,12 @@ import { loadSettings, type Settings } from '../config/settings.js';
 import { ConfigError, GtError, messageOf } from '../errors.js';
 import { tryLockExclusive } from '../fsx/flock.js';
 import { readPidFile, removePidFileIfOwned, writePidFile } from '../fsx/pidfile.js';
-import { startControlServer, InvalidParamsError, type ControlServer } from '../control/server.js';
-import { EVENT_NOTIFICATION, NOTIFY, PING, RECONCILE, STATUS, SUBSCRIBE, TICK, type SubscribeResult } from '../control/protocol/messages/index.js';
-import { notifyParamsSchema, subscribeParamsSchema, tickParamsSchema } from '../control/protocol/params.js';
+import { startControlServer, type ControlServer } from '../control/server.js';
+import { HANDLERS, type ControlContext } from '../control/handlers/index.js';
+import { EstopControl } from './estop.js';
 import { Tmux, townSocketName } from '../tmux/index.js';
 import { monotonicEpochClock } from './engine/clock.js';
 import { Engine, type TickOptions, type TickReport } from './engine/engine.js';
-import { handleReconcile } from './handlers/handle-reconcile.js';
 import { ServerWatch } from './server-watch.js';
 import { EventBus } from './events.js';
 import { townLayout } from '../town/layout.js';
@@ -103,6 +102,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   writeDaemonState(layout.daemonState, state);
 
   const events = new EventBus();
+  const estop = new EstopControl(layout, log);
   const abort = new AbortController();
   let requestStop: (why: string) => void = (why) => (pending.term = why);
   const engine = new Engine({
@@ -113,6 +113,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     settings: () => settings,
     clock: monotonicEpochClock(),
     emit: (event) => events.emit(event),
+    estopHeld: () => estop.isHeld(),
   });
   // Options for the next tick (a reconcile from `gt up` releases agents stopped on purpose).
   let nextTickOptions: TickOptions = {};
@@ -160,54 +161,42 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     },
   });
 
-  const services = createServices({ town: townRoot, layout, log, events, settings: () => settings });
+  const services = createServices({ town: townRoot, layout, log, events, settings: () => settings, estopHeld: estop.isHeld });
+  // What control requests may see and do (one handle-<method>.ts each in internal/control/handlers).
+  const control: ControlContext = {
+    pid: process.pid,
+    nonce,
+    town: townRoot,
+    version: gtVersion(),
+    status: () => ({
+      ...state,
+      running: true as const,
+      nonce,
+      town: townRoot,
+      uptime_ms: Date.now() - startedAt.getTime(),
+      log_path: layout.daemonLog,
+      estop_held: estop.heldInMemory,
+    }),
+    log,
+    events,
+    requestTick: async (reason) => {
+      await ticker.request(reason);
+      return { tick_count: state.tick_count, last_tick_ms: state.last_tick_ms ?? 0 };
+    },
+    reconcile: async (reason, o) => {
+      if (o.releaseHeld) nextTickOptions = { ...nextTickOptions, releaseHeld: true };
+      if (o.startedSince !== undefined) nextTickOptions = { ...nextTickOptions, startedSince: Math.min(o.startedSince, nextTickOptions.startedSince ?? Infinity) };
+      const report = await ticker.request(reason);
+      return report && { tick_count: report.tick, gated: report.gated, agents: report.agents };
+    },
+    wake: (reason) => void ticker.request(reason),
+    estop,
+    metrics: services.metrics,
+    notifyQuestions: services.notifyQuestions,
+  };
   let server: ControlServer;
   try {
-    server = await startControlServer({
-      path: layout.controlSocket,
-      warn: (l) => log.warn(l),
-      handlers: {
-        ...services.handlers,
-        [PING]: () => ({ pid: process.pid, nonce, town: townRoot, version: gtVersion() }),
-        [STATUS]: () => ({
-          ...state,
-          running: true as const,
-          nonce,
-          town: townRoot,
-          uptime_ms: Date.now() - startedAt.getTime(),
-          log_path: layout.daemonLog,
-        }),
-        [NOTIFY]: (params) => {
-          const p = notifyParamsSchema.safeParse(params);
-          if (!p.success) throw new InvalidParamsError('notify takes {"event": string, "session"?: string, "pane"?: string}');
-          // Events only trigger; the tick decides (it re-observes everything).
-          log.debug(`fast path: ${p.data.event}${p.data.session ? ` ${p.data.session}` : ''}${p.data.pane ? ` ${p.data.pane}` : ''}`);
-          events.emit({ type: 'notify', event: p.data.event, ...(p.data.session ? { session: p.data.session } : {}) });
-          void ticker.request(`hook:${p.data.event}`);
-          return { queued: true };
-        },
-        [SUBSCRIBE]: (params, _req, conn): SubscribeResult => {
-          const p = subscribeParamsSchema.safeParse(params);
-          if (!p.success) throw new InvalidParamsError('subscribe takes {"replay"?: number (0-1000)}');
-          const send = conn.stream(() => unsubscribe());
-          const unsubscribe = events.subscribe((e) => send(EVENT_NOTIFICATION, e), p.data?.replay ?? 0);
-          return { subscribed: true, seq: events.lastSeq, pid: process.pid };
-        },
-        [RECONCILE]: handleReconcile({
-          tick: (reason, o) => {
-            if (o.releaseHeld) nextTickOptions = { ...nextTickOptions, releaseHeld: true };
-            if (o.startedSince !== undefined) nextTickOptions = { ...nextTickOptions, startedSince: Math.min(o.startedSince, nextTickOptions.startedSince ?? Infinity) };
-            return ticker.request(reason);
-          },
-        }),
-        [TICK]: async (params) => {
-          const p = tickParamsSchema.safeParse(params);
-          if (!p.success) throw new InvalidParamsError('tick takes {"reason"?: string}');
-          await ticker.request(`control${p.data?.reason ? `:${p.data.reason}` : ''}`);
-          return { tick_count: state.tick_count, last_tick_ms: state.last_tick_ms ?? 0 };
-        },
-      },
-    });
+    server = await startControlServer({ path: layout.controlSocket, warn: (l) => log.warn(l), handlers: HANDLERS, context: control });
   } catch (e) {
     log.error(`cannot open control socket ${layout.controlSocket}: ${messageOf(e)}`);
     tellParent({ type: 'failed', message: `cannot open control socket: ${messageOf(e)}` });
@@ -274,8 +263,19 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     // The town may be gone (see the tick); shutting down matters more than the record.
     log.warn(`could not write the final state: ${messageOf(e)}`);
   }
-  removePidFileIfOwned(layout.daemonPid, me);
-  rmSync(layout.controlSocket, { force: true });
+  estop.stop();
+  // A read-only or full disk must not turn a clean stop into a crash: the lock, not these files,
+  // says whether a daemon runs, and the next daemon replaces both.
+  try {
+    removePidFileIfOwned(layout.daemonPid, me);
+  } catch (e) {
+    log.warn(`could not remove daemon/daemon.pid: ${messageOf(e)} (harmless: the next daemon replaces it)`);
+  }
+  try {
+    rmSync(layout.controlSocket, { force: true });
+  } catch (e) {
+    log.warn(`could not remove daemon/control.sock: ${messageOf(e)} (harmless: the next daemon replaces it)`);
+  }
   log.info('daemon stopped');
   lock.release();
   return 0;

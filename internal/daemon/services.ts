@@ -1,13 +1,9 @@
-import { existsSync } from 'node:fs';
 import { gtMainJs } from '../agent/runtimes.js';
 import { loadDaemonSettings, type DaemonSettings } from '../config/daemon-settings.js';
 import type { Settings } from '../config/settings.js';
-import { handleMetrics } from '../control/handlers/handle-metrics.js';
-import { handleQuestion } from '../control/handlers/handle-question.js';
-import { METRICS, QUESTION } from '../control/protocol/messages/index.js';
-import type { Handler } from '../control/server.js';
 import { ConfigError, messageOf } from '../errors.js';
 import { flockHolders } from '../fsx/proc.js';
+import { estopActive } from './estop.js';
 import { withLedger } from '../ledger/index.js';
 import { NOTIFY_KINDS, type NotifyEvent } from '../notify/event.js';
 import { notifierFromSettings } from '../notify/from-settings.js';
@@ -37,11 +33,15 @@ export interface ServicesEnv {
   log: Logger;
   events: EventBus;
   settings: () => Settings;
+  /** An emergency stop the daemon holds in memory (daemon/estop.ts). */
+  estopHeld?: () => boolean;
 }
 
 export interface DaemonServices {
-  /** Control-socket methods these services answer. */
-  handlers: Record<string, Handler>;
+  /** For the control socket's `metrics` method. */
+  metrics: { text(): Promise<string>; contentType: string };
+  /** For the control socket's `question` method: notify open questions not yet notified. */
+  notifyQuestions(): number;
   /** After the daemon is ready. */
   start(): Promise<void>;
   /** SIGHUP, after settings/config.json was reloaded. */
@@ -51,8 +51,8 @@ export interface DaemonServices {
 }
 
 /** Why nothing may be started right now: the same gates the tick honours. */
-export function closedGate(layout: Pick<TownLayout, 'estop' | 'shutdownLock'>): string | undefined {
-  if (existsSync(layout.estop)) return 'ESTOP is set (gt thaw to resume)';
+export function closedGate(layout: Pick<TownLayout, 'estop' | 'shutdownLock'>, estopHeld?: () => boolean): string | undefined {
+  if (estopActive(layout, estopHeld)) return 'ESTOP is set (gt thaw to resume)';
   if (flockHolders(layout.shutdownLock).length > 0) return 'daemon/shutdown.lock is held (gt down)';
   return undefined;
 }
@@ -157,7 +157,7 @@ export function createServices(env: ServicesEnv): DaemonServices {
     layout,
     log,
     gtArgv: (args) => [process.execPath, gtMainJs(), ...args],
-    gate: () => closedGate(layout),
+    gate: () => closedGate(layout, env.estopHeld),
     emit: (e) => events.emit(e),
   });
   let daemonSettings: DaemonSettings | undefined;
@@ -171,10 +171,8 @@ export function createServices(env: ServicesEnv): DaemonServices {
   };
 
   return {
-    handlers: {
-      [METRICS]: handleMetrics(metrics),
-      [QUESTION]: handleQuestion(notifyQuestions),
-    },
+    metrics,
+    notifyQuestions,
     async start() {
       started = true;
       unsubscribe = events.subscribe(onEvent);

@@ -1,5 +1,5 @@
-import { callControl } from '../control/client.js';
-import { isStatusResult, type StatusResult } from '../control/protocol/messages/status.js';
+import { callMethod } from '../control/client.js';
+import { STATUS, type StatusResult } from '../control/protocol/messages/status.js';
 import type { TownLayout } from '../town/layout.js';
 import type { DaemonState } from './state.js';
 import { flockHolders } from '../fsx/proc.js';
@@ -12,9 +12,7 @@ export type DaemonStatus =
 export async function daemonStatus(layout: TownLayout): Promise<DaemonStatus> {
   let reason: string;
   try {
-    const raw = await callControl(layout.controlSocket, 'status', undefined, { timeoutMs: 3_000 });
-    if (isStatusResult(raw)) return raw;
-    reason = 'the control socket sent a malformed status answer';
+    return await callMethod(layout.controlSocket, STATUS, undefined, { timeoutMs: 3_000 });
   } catch (e) {
     reason = e instanceof Error ? e.message : String(e);
   }

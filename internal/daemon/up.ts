@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { settledLiveness } from '../agent/liveness.js';
-import { callControl } from '../control/client.js';
-import { RECONCILE, isReconcileResult, type ReconcileAgent, type ReconcileResult, type ReconcileStatus } from '../control/protocol/messages/reconcile.js';
-import { GtError } from '../errors.js';
+import { callMethod } from '../control/client.js';
+import { RECONCILE, type ReconcileAgent, type ReconcileResult, type ReconcileStatus } from '../control/protocol/messages/reconcile.js';
 import { loadLaunchContext } from '../session/context.js';
 import { agentProcessNames, runtimeFor, type LaunchContext } from '../session/launch.js';
 import { resolveAgent } from '../session/resolve.js';
@@ -41,9 +40,7 @@ export const UP_FAILED: ReadonlySet<UpStatus> = new Set(['failed', 'crash-loop',
 const POLL_MS = 100;
 
 async function reconcile(layout: TownLayout, since: number): Promise<ReconcileResult> {
-  const raw = await callControl(layout.controlSocket, RECONCILE, { reason: 'gt up', release_held: true, since }, { timeoutMs: 120_000 });
-  if (!isReconcileResult(raw)) throw new GtError('CONTROL_FAILED', 'the daemon sent a malformed reconcile answer', { hint: 'gt daemon restart' });
-  return raw;
+  return callMethod(layout.controlSocket, RECONCILE, { reason: 'gt up', release_held: true, since }, { timeoutMs: 120_000 });
 }
 
 export async function townUp(town: string, opts: { waitMs?: number } = {}): Promise<UpResult> {

@@ -12,18 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, ftruncateSync, lstatSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { faultTown, matching, type FaultTown } from '../helpers/engine-faults.js';
-import { daemonPids, gt, readJson, waitFor } from '../helpers/town.js';
+import { daemonPids, gt, readJson, rssMb, waitFor } from '../helpers/town.js';
 
 let ft: FaultTown;
 let daemon: number;
 
 /** Generous: the daemon idles near 70 MB; reading /dev/zero took it to 16 GB. */
 const RSS_LIMIT_MB = 400;
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
 
 const alive = async (): Promise<boolean> => {
   const agents = JSON.parse(await ft.gtOk(['agents', '--json'])) as Array<{ identity: string; liveness: string }>;

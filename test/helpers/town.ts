@@ -185,3 +185,13 @@ export async function townSocket(root: string): Promise<string> {
   const { townSocketName } = await import('../../internal/tmux/socket.js');
   return townSocketName(root);
 }
+
+/** A process's resident set size in MB (VmRSS from /proc), 0 when gone. */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -111,8 +111,8 @@ export async function run(ctx: CommandContext): Promise<number> {
 /** Best effort: a running daemon notifies the person at once; without one, its next start does. */
 async function tellDaemon(socket: string, id: string): Promise<void> {
   try {
-    const { callControl } = await import('../../control/client.js');
-    await callControl(socket, 'question', { id }, { timeoutMs: 2_000 });
+    const [{ callMethod }, { QUESTION }] = await Promise.all([import('../../control/client.js'), import('../../control/protocol/messages/question.js')]);
+    await callMethod(socket, QUESTION, { id }, { timeoutMs: 2_000 });
   } catch {
     // Not running or not answering: the question is in the ledger either way.
   }

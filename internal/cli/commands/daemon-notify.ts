@@ -1,5 +1,6 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
-import { callControl } from '../../control/client.js';
+import { callMethod } from '../../control/client.js';
+import { NOTIFY } from '../../control/protocol/messages/notify.js';
 import { townLayout } from '../../town/layout.js';
 
 export const spec: CommandSpec = {
@@ -21,7 +22,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     ...(ctx.args.values.pane ? { pane: String(ctx.args.values.pane) } : {}),
   };
   try {
-    await callControl(townLayout(ctx.town()).controlSocket, 'notify', params, { timeoutMs: 2_000 });
+    await callMethod(townLayout(ctx.town()).controlSocket, NOTIFY, params, { timeoutMs: 2_000 });
   } catch {
     // No daemon, or a busy one: the interval tick is the safety net.
   }

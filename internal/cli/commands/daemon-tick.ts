@@ -1,8 +1,8 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
-import { callControl } from '../../control/client.js';
-import { isTickResult } from '../../control/protocol/messages/tick.js';
+import { ControlError, callMethod } from '../../control/client.js';
+import { TICK } from '../../control/protocol/messages/tick.js';
 import { townLayout } from '../../town/layout.js';
-import { GtError, NotRunningError } from '../../errors.js';
+import { NotRunningError } from '../../errors.js';
 import { printJson } from '../output.js';
 
 export const spec: CommandSpec = {
@@ -13,15 +13,13 @@ export const spec: CommandSpec = {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const layout = townLayout(ctx.town());
-  let raw: unknown;
+  let r;
   try {
-    raw = await callControl(layout.controlSocket, 'tick', { reason: 'cli' }, { timeoutMs: 120_000 });
+    r = await callMethod(layout.controlSocket, TICK, { reason: 'cli' }, { timeoutMs: 120_000 });
   } catch (e) {
-    if (e instanceof Error && 'reason' in e && e.reason === 'not-listening') throw new NotRunningError();
+    if (e instanceof ControlError && e.reason === 'not-listening') throw new NotRunningError();
     throw e;
   }
-  if (!isTickResult(raw)) throw new GtError('CONTROL_FAILED', 'the daemon sent a malformed tick answer');
-  const r = raw;
   if (ctx.json) printJson(r);
   else ctx.out(`tick ${r.tick_count} done (${r.last_tick_ms}ms)`);
   return 0;

@@ -5,6 +5,7 @@ import { ControlError } from '../../control/client.js';
 import { subscribeEvents } from '../../control/subscriber.js';
 import { eventText } from '../../control/event-text.js';
 import { townLayout } from '../../town/layout.js';
+import { oneLine } from '../../safe-text.js';
 
 export const spec: CommandSpec = {
   usage: 'gt feed [-n N] [--json] [--town DIR]',
@@ -39,7 +40,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const sub = subscribeEvents(path, {
     replay: Number(raw),
     timeoutMs: ANSWER_TIMEOUT_MS,
-    onEvent: (e) => ctx.out(ctx.json ? JSON.stringify(e) : formatEvent(e)),
+    onEvent: (e) => ctx.out(ctx.json ? JSON.stringify(e) : oneLine(formatEvent(e))),
   });
   const onStop = () => sub.close();
   process.once('SIGINT', onStop);

@@ -15,16 +15,15 @@ export const spec: CommandSpec = {
 };
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const { callControl, ControlError } = await import('../../control/client.js');
-  const { isMetricsResult } = await import('../../control/protocol/messages/metrics.js');
-  let r: unknown;
+  const { callMethod, ControlError } = await import('../../control/client.js');
+  const { METRICS } = await import('../../control/protocol/messages/metrics.js');
+  let r;
   try {
-    r = await callControl(townLayout(ctx.town()).controlSocket, 'metrics', undefined, { timeoutMs: 15_000 });
+    r = await callMethod(townLayout(ctx.town()).controlSocket, METRICS, undefined, { timeoutMs: 15_000 });
   } catch (e) {
     if (e instanceof ControlError && e.reason === 'not-listening') throw new NotRunningError('daemon is not running: no metrics (gt daemon start)', EXIT.notRunning);
     throw e;
   }
-  if (!isMetricsResult(r)) throw new NotRunningError('the daemon sent a malformed metrics answer');
   process.stdout.write(r.text);
   return 0;
 }

@@ -5,16 +5,15 @@ import { printJson } from '../output.js';
 
 export const spec: CommandSpec = {
   usage: 'gt thaw [--town DIR] [--json]',
-  description: "End an emergency stop: remove <town>/ESTOP and wake the daemon (SIGUSR1) so it reconciles the agents at once.",
-  options: { json: { type: 'boolean', description: 'print {changed, daemon} as JSON' } },
-  details: 'Not an error when ESTOP was not set (exit 0).',
+  description: "End an emergency stop: remove <town>/ESTOP and tell the daemon (over its control socket) to end a stop it holds in memory and reconcile the agents at once.",
+  options: { json: { type: 'boolean', description: 'print {changed, path, daemon, file_error} as JSON' } },
+  details: 'Not an error when ESTOP was not set (exit 0). Exit 1 when the file could not be removed (the stop stays on while it exists).',
 };
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const layout = townLayout(ctx.town());
-  const { changed, path, daemon } = await releaseEstop(layout);
-  if (ctx.json) printJson({ changed, path, daemon });
-  else if (!changed) ctx.out('ESTOP was not set');
-  else ctx.out(daemon ? `ESTOP removed; daemon woken (pid ${daemon})` : 'ESTOP removed (the daemon is not running)');
+  const r = await releaseEstop(townLayout(ctx.town()));
+  if (ctx.json) printJson(r);
+  else if (!r.changed) ctx.out('ESTOP was not set');
+  else ctx.out(r.daemon ? `ESTOP removed; daemon woken (pid ${r.daemon})` : 'ESTOP removed (the daemon is not running)');
   return 0;
 }

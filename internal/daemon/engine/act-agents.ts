@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { settledLiveness } from '../../agent/liveness.js';
 import { nudgeGuard } from '../../agent/screens/index.js';
 import { flockHolders, readProcTable } from '../../fsx/proc.js';
@@ -7,6 +6,7 @@ import { agentBeadId, withLedger } from '../../ledger/index.js';
 import { parseAddress } from '../../ledger/address.js';
 import { agentProcessNames, runtimeFor, type LaunchContext } from '../../session/launch.js';
 import { NudgeRefusedError, killSession, nudge, snapshot, type Snapshot } from '../../tmux/index.js';
+import { estopActive } from '../estop.js';
 import { describeAction, type Action, type AgentAction } from '../policy/index.js';
 import type { EngineView, Reporter } from './view.js';
 import { startAgent, type StartOutcome } from './start-agent.js';
@@ -59,7 +59,7 @@ export async function actAgents(engine: EngineView, actions: readonly Action[], 
 
   const startOne = async (a: StartLike, signal: AbortSignal): Promise<void> => {
     // The gates again, right before starting: `gt down` may have taken its lock mid-tick.
-    if (flockHolders(engine.layout.shutdownLock).length > 0 || existsSync(engine.layout.estop)) {
+    if (flockHolders(engine.layout.shutdownLock).length > 0 || estopActive(engine.layout, engine.estopHeld)) {
       log.info(`skipped ${describeAction(a)}: a gate closed during the tick`);
       return;
     }

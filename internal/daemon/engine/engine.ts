@@ -42,6 +42,8 @@ export interface EngineDeps {
   emit?: (event: Record<string, unknown>) => void;
   /** Health window for started sessions (the default unless a bench or test shrinks it). */
   healthWindowMs?: number;
+  /** An emergency stop the daemon holds in memory (ESTOP could not be written): the gate is closed. */
+  estopHeld?: () => boolean;
 }
 
 /** The record of the ticks so far, for daemon/state.json. */
@@ -91,6 +93,7 @@ export class Engine implements EngineView {
   readonly settings: () => Settings;
   readonly now: () => number;
   readonly healthWindowMs: number | undefined;
+  readonly estopHeld: (() => boolean) | undefined;
   readonly stats: TickStats = { tickCount: 0, lastTick: null, lastTickMs: null, lastTickActions: {} };
   private readonly emit: ((event: Record<string, unknown>) => void) | undefined;
   /** Problems already reported (file corrupt, bad runtime, ...): reported again only after they clear. */
@@ -111,6 +114,7 @@ export class Engine implements EngineView {
     this.now = deps.clock;
     this.emit = deps.emit;
     this.healthWindowMs = deps.healthWindowMs;
+    this.estopHeld = deps.estopHeld;
   }
 
   /** Report a problem with one input once per distinct problem (not every tick). */

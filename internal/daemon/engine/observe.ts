@@ -11,6 +11,7 @@ import type { Settings } from '../../config/settings.js';
 import type { RigsFile } from '../../config/town-files.js';
 import { GtError, messageOf } from '../../errors.js';
 import { bootEpochMs, flockHolders, processStartEpochMs, readProcTable } from '../../fsx/proc.js';
+import { estopActive } from '../estop.js';
 import { withLedger, type AgentBead } from '../../ledger/index.js';
 import type { LaunchContext } from '../../session/launch.js';
 import { agentProcessNames, runtimeFor } from '../../session/launch.js';
@@ -83,7 +84,7 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
   // The gates are read after the snapshot: `gt down` takes its lock before it stops anything, so
   // a snapshot that shows its stops is always followed by a gate read that sees the lock (and
   // those deaths are never taken for crashes).
-  const gates = { shutdownLock: flockHolders(layout.shutdownLock).length > 0, estop: existsSync(layout.estop) };
+  const gates = { shutdownLock: flockHolders(layout.shutdownLock).length > 0, estop: estopActive(layout, engine.estopHeld) };
   // /proc is read at most once for process trees (lazily: most sessions are decided by their pane
   // command) and once per running agent for its start time; the time it takes is measured.
   let procMs = 0;

@@ -18,6 +18,8 @@ export interface EngineView {
   readonly now: () => number;
   /** Health window for started sessions (the default unless a bench or test shrinks it). */
   readonly healthWindowMs: number | undefined;
+  /** An emergency stop the daemon holds in memory (ESTOP could not be written: daemon/estop.ts). */
+  readonly estopHeld?: () => boolean;
   /** Report a problem with one input once per distinct problem (not every tick). */
   warnOnce(key: string, message: string): void;
   /** The problem behind `key` is gone: report it again if it comes back. */

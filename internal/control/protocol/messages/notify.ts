@@ -1,20 +1,21 @@
+import type { MethodSpec } from '../method.js';
+
 /**
  * The fast path: tmux's pane-exited / session-closed hooks run `gt daemon notify`, which sends
  * this. The daemon answers at once and queues a tick; the tick decides what the death means.
  */
-export const NOTIFY = 'notify' as const;
-
 export interface NotifyParams {
   event: string;
   session?: string;
   pane?: string;
 }
 
-export interface NotifyRequest {
-  method: typeof NOTIFY;
-  params: NotifyParams;
+export interface NotifyResult {
+  queued: true;
 }
 
-export function isNotifyRequest(m: { method: string }): m is NotifyRequest {
-  return m.method === NOTIFY;
+export function isNotifyResult(x: unknown): x is NotifyResult {
+  return !!x && typeof x === 'object' && (x as NotifyResult).queued === true;
 }
+
+export const NOTIFY: MethodSpec<'notify', NotifyParams, NotifyResult> = { name: 'notify', isResult: isNotifyResult };

@@ -1,19 +1,11 @@
+import type { MethodSpec } from '../method.js';
+
 /** "Is the daemon there, and which one?" Healthy means this answers. */
-export const PING = 'ping' as const;
-
-export interface PingRequest {
-  method: typeof PING;
-}
-
 export interface PingResult {
   pid: number;
   nonce: string;
   town: string;
   version: string;
-}
-
-export function isPingRequest(m: { method: string }): m is PingRequest {
-  return m.method === PING;
 }
 
 // Answers are checked with plain guards, not zod: `gt daemon status` and `gt daemon pid` must
@@ -31,3 +23,5 @@ export function isPingResult(x: unknown): x is PingResult {
     typeof r.version === 'string'
   );
 }
+
+export const PING: MethodSpec<'ping', undefined, PingResult> = { name: 'ping', isResult: isPingResult };

@@ -1,17 +1,12 @@
+import type { MethodSpec } from '../method.js';
+
 /**
  * `gt ask` tells the daemon that a question was asked, so the person is notified at once rather
  * than at the next tick. The daemon reads the question from the ledger (the id is only a hint of
  * what to look for) and answers once it has queued the notification.
  */
-export const QUESTION = 'question' as const;
-
 export interface QuestionParams {
   id: string;
-}
-
-export interface QuestionRequest {
-  method: typeof QUESTION;
-  params: QuestionParams;
 }
 
 export interface QuestionResult {
@@ -19,11 +14,9 @@ export interface QuestionResult {
   notified: number;
 }
 
-export function isQuestionRequest(m: { method: string }): m is QuestionRequest {
-  return m.method === QUESTION;
-}
-
 export function isQuestionResult(x: unknown): x is QuestionResult {
   const r = x as QuestionResult;
   return !!r && typeof r === 'object' && Number.isInteger(r.notified);
 }
+
+export const QUESTION: MethodSpec<'question', QuestionParams, QuestionResult> = { name: 'question', isResult: isQuestionResult };

@@ -1,21 +1,16 @@
+import type { MethodSpec } from '../method.js';
+
 /**
  * "Reconcile now": run a tick and answer with where every agent the daemon keeps running stands
  * after it. `gt up` sends it (the daemon is the one that starts supervised sessions) and reports
  * what the daemon started; with `release_held` agents stopped on purpose (a lifecycle shutdown)
  * are started again too.
  */
-export const RECONCILE = 'reconcile' as const;
-
 export interface ReconcileParams {
   reason?: string;
   release_held?: boolean;
   /** The caller's request began then (epoch ms): agents started since are reported as started. */
   since?: number;
-}
-
-export interface ReconcileRequest {
-  method: typeof RECONCILE;
-  params?: ReconcileParams;
 }
 
 export type ReconcileStatus = 'running' | 'started' | 'restarted' | 'failed' | 'starting' | 'backoff' | 'crash-loop' | 'held' | 'down' | 'unknown';
@@ -38,10 +33,6 @@ export interface ReconcileResult {
   agents: ReconcileAgent[];
 }
 
-export function isReconcileRequest(m: { method: string }): m is ReconcileRequest {
-  return m.method === RECONCILE;
-}
-
 export function isReconcileResult(x: unknown): x is ReconcileResult {
   const r = x as ReconcileResult;
   return (
@@ -62,3 +53,5 @@ export function isReconcileResult(x: unknown): x is ReconcileResult {
     )
   );
 }
+
+export const RECONCILE: MethodSpec<'reconcile', ReconcileParams | undefined, ReconcileResult> = { name: 'reconcile', isResult: isReconcileResult };

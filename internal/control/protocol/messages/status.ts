@@ -1,9 +1,6 @@
-export const STATUS = 'status' as const;
+import type { MethodSpec } from '../method.js';
 
-export interface StatusRequest {
-  method: typeof STATUS;
-}
-
+/** The daemon's own account of itself (`gt daemon status`). */
 export interface StatusResult {
   running: true;
   pid: number;
@@ -20,10 +17,8 @@ export interface StatusResult {
   recovery_interval_ms: number;
   log_path: string;
   last_tick_actions?: Record<string, number>;
-}
-
-export function isStatusRequest(m: { method: string }): m is StatusRequest {
-  return m.method === STATUS;
+  /** An emergency stop the daemon holds in memory (the ESTOP file could not be written), or null. */
+  estop_held?: { since: string; reason?: string; file_error: string } | null;
 }
 
 const strOrNull = (v: unknown) => v === null || typeof v === 'string';
@@ -47,6 +42,9 @@ export function isStatusResult(x: unknown): x is StatusResult {
     numOrNull(r.last_tick_ms) &&
     typeof r.recovery_interval_ms === 'number' &&
     typeof r.log_path === 'string' &&
-    (r.last_tick_actions === undefined || (typeof r.last_tick_actions === 'object' && r.last_tick_actions !== null))
+    (r.last_tick_actions === undefined || (typeof r.last_tick_actions === 'object' && r.last_tick_actions !== null)) &&
+    (r.estop_held === undefined || r.estop_held === null || (typeof r.estop_held === 'object' && typeof r.estop_held.since === 'string'))
   );
 }
+
+export const STATUS: MethodSpec<'status', undefined, StatusResult> = { name: 'status', isResult: isStatusResult };

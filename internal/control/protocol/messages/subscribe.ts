@@ -1,20 +1,16 @@
+import type { MethodSpec } from '../method.js';
+
 /**
  * Live daemon events (`gt feed`). The daemon answers once with where the stream starts, then keeps
  * the connection and writes every event as a JSON-RPC notification line
  * `{"jsonrpc":"2.0","method":"event","params":{...}}` until the client disconnects.
  */
-export const SUBSCRIBE = 'subscribe' as const;
 /** The notification method of every streamed event. */
 export const EVENT_NOTIFICATION = 'event' as const;
 
 export interface SubscribeParams {
-  /** Send up to this many recent events (kept by the daemon) before the live ones. */
+  /** Send up to this many recent events (kept by the daemon) before the live ones; none when 0 or absent. */
   replay?: number;
-}
-
-export interface SubscribeRequest {
-  method: typeof SUBSCRIBE;
-  params?: SubscribeParams;
 }
 
 export interface SubscribeResult {
@@ -43,10 +39,6 @@ export interface EventNotification {
   params: DaemonEventParams;
 }
 
-export function isSubscribeRequest(m: { method: string }): m is SubscribeRequest {
-  return m.method === SUBSCRIBE;
-}
-
 export function isSubscribeResult(x: unknown): x is SubscribeResult {
   const r = x as SubscribeResult;
   return !!r && typeof r === 'object' && r.subscribed === true && Number.isInteger(r.seq) && Number.isInteger(r.pid);
@@ -67,3 +59,5 @@ export function isEventNotification(x: unknown): x is EventNotification {
     typeof m.params.time === 'string'
   );
 }
+
+export const SUBSCRIBE: MethodSpec<'subscribe', SubscribeParams | undefined, SubscribeResult> = { name: 'subscribe', isResult: isSubscribeResult };

@@ -1,13 +1,8 @@
-/** Ask for a tick now; answers once a tick that started after the request has finished. */
-export const TICK = 'tick' as const;
+import type { MethodSpec } from '../method.js';
 
+/** Ask for a tick now; answers once a tick that started after the request has finished. */
 export interface TickParams {
   reason?: string;
-}
-
-export interface TickRequest {
-  method: typeof TICK;
-  params?: TickParams;
 }
 
 export interface TickResult {
@@ -15,11 +10,9 @@ export interface TickResult {
   last_tick_ms: number;
 }
 
-export function isTickRequest(m: { method: string }): m is TickRequest {
-  return m.method === TICK;
-}
-
 export function isTickResult(x: unknown): x is TickResult {
   const r = x as TickResult;
   return !!r && typeof r === 'object' && Number.isInteger(r.tick_count) && typeof r.last_tick_ms === 'number';
 }
+
+export const TICK: MethodSpec<'tick', TickParams | undefined, TickResult> = { name: 'tick', isResult: isTickResult };
