@@ -1,8 +1,9 @@
-import { lockExclusive } from '../fsx/flock.js';
-import { GtError, NotRunningError } from '../errors.js';
-import { Tmux, killServer, townSocketName } from '../tmux/index.js';
+import { lockExclusive, type HeldLock } from '../fsx/flock.js';
+import { GtError, NotRunningError, errnoCode } from '../errors.js';
+import { Tmux, killServer, sweepTown, townSocketName } from '../tmux/index.js';
 import { stopAllSessions } from '../session/stop.js';
-import { townLayout } from '../town/layout.js';
+import { townLayout, type TownLayout } from '../town/layout.js';
+import { describeWriteError } from './estop.js';
 import { stopDaemon } from './stop.js';
 import { loadRestartState, saveRestartState, stopAll } from './policy/index.js';
 
@@ -11,36 +12,74 @@ export interface DownResult {
   processes: number;
   daemon: number | null;
   remaining: string[];
+  /** What went differently from the usual order, e.g. no shutdown lock on a read-only disk. */
+  notes: string[];
+}
+
+/**
+ * daemon/shutdown.lock, or a reason it cannot be had on this disk (read-only, full, its
+ * directory gone). Another `gt down` holding it is an error: two would race each other.
+ */
+async function takeShutdownLock(layout: TownLayout): Promise<HeldLock | string> {
+  let lock: HeldLock | undefined;
+  try {
+    lock = await lockExclusive(layout.shutdownLock, 60_000);
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'EROFS' || code === 'ENOSPC' || code === 'EDQUOT' || code === 'EACCES' || code === 'ENOENT') return describeWriteError(e);
+    throw e;
+  }
+  if (!lock) throw new GtError('LOCK_HELD', 'another gt down holds daemon/shutdown.lock', { hint: 'wait for it to finish' });
+  return lock;
+}
+
+async function stopDaemonIfRunning(layout: TownLayout): Promise<number | null> {
+  try {
+    return (await stopDaemon(layout)).pid;
+  } catch (e) {
+    if (e instanceof NotRunningError) return null;
+    throw e;
+  }
 }
 
 /**
  * `gt down`: with daemon/shutdown.lock held (the daemon starts, kills and nudges nothing while it
- * is held), stop every session of the town with its process tree, then the daemon, then check.
+ * is held), stop every session of the town with its process tree, then the daemon, then sweep
+ * every process of the town that is left (a setsid child of a session that is already gone, a
+ * job below the town's tmux server), then check. On a disk where the lock cannot be taken the
+ * daemon is stopped first instead, so nothing restarts what is being stopped.
  */
 export async function townDown(town: string): Promise<DownResult> {
   const layout = townLayout(town);
-  const lock = await lockExclusive(layout.shutdownLock, 60_000);
-  if (!lock) throw new GtError('LOCK_HELD', 'another gt down holds daemon/shutdown.lock', { hint: 'wait for it to finish' });
+  const notes: string[] = [];
+  const lock = await takeShutdownLock(layout);
   try {
     const tmux = new Tmux(townSocketName(town));
-    const sessions = await stopAllSessions(tmux);
     let daemon: number | null = null;
-    try {
-      daemon = (await stopDaemon(layout)).pid;
-    } catch (e) {
-      if (!(e instanceof NotRunningError)) throw e;
+    if (typeof lock === 'string') {
+      notes.push(`could not take daemon/shutdown.lock (${lock}): stopped the daemon before the sessions instead`);
+      daemon = await stopDaemonIfRunning(layout);
     }
+    const sessions = await stopAllSessions(tmux);
+    if (typeof lock !== 'string') daemon = await stopDaemonIfRunning(layout);
     // With the daemon gone nothing can start a session any more: one last sweep catches a start
     // that was already under way when we took the lock.
     const sweep = await stopAllSessions(tmux);
+    const leftovers = await sweepTown(tmux, town);
     // The town's server is kept alive while empty (for the fast path); with nothing left to run,
     // it goes too. Only this town's server: its socket name is derived from the town path.
     if (sweep.remaining.length === 0) await killServer(tmux).catch(() => undefined);
     await recordStops(layout);
     const all = [...new Set([...sessions.sessions, ...sweep.sessions])].sort();
-    return { sessions: all, processes: sessions.processes + sweep.processes, daemon, remaining: sweep.remaining };
+    return {
+      sessions: all,
+      processes: sessions.processes + sweep.processes + leftovers.terminated.length,
+      daemon,
+      remaining: sweep.remaining,
+      notes,
+    };
   } finally {
-    lock.release();
+    if (typeof lock !== 'string') lock.release();
   }
 }
 

@@ -50,7 +50,7 @@ export async function stopDaemon(layout: TownLayout, graceMs = 10_000, answerWai
   let deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!sameProcessAlive(pid, startTime)) {
-      removePidFileIfOwned(layout.daemonPid, proof);
+      tidyPidFile(layout, proof);
       return { pid, forced: false };
     }
     await sleep(50);
@@ -61,8 +61,18 @@ export async function stopDaemon(layout: TownLayout, graceMs = 10_000, answerWai
     if (Date.now() > deadline) throw new GtError('DAEMON_STOP_FAILED', `pid ${pid} survived SIGKILL`);
     await sleep(50);
   }
-  removePidFileIfOwned(layout.daemonPid, proof);
+  tidyPidFile(layout, proof);
   return { pid, forced: true };
+}
+
+/** The daemon removes its own pid file; after a KILL (or when it could not) we do. Best effort. */
+function tidyPidFile(layout: TownLayout, rec: Verified): void {
+  try {
+    removePidFileIfOwned(layout.daemonPid, rec);
+  } catch {
+    // A read-only or full disk: the lock, not the pid file, says no daemon runs, and the next
+    // daemon replaces the file.
+  }
 }
 
 /**

@@ -9,6 +9,24 @@ interface FsExt {
 }
 
 let fsExt: FsExt | undefined;
+
+/**
+ * The lock file's fd: created if missing; on a disk that refuses writes (read-only, full) an
+ * existing lock file is opened read-only instead, which flock accepts just the same.
+ */
+function openLockFile(path: string): number {
+  try {
+    return openSync(path, 'a', 0o644);
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code !== 'EROFS' && code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'EACCES') throw e;
+    try {
+      return openSync(path, 'r');
+    } catch {
+      throw e;
+    }
+  }
+}
 function native(): FsExt {
   // Loaded on first use so commands that never lock do not pay for the native addon.
   fsExt ??= require('fs-ext') as FsExt;
@@ -28,7 +46,7 @@ export interface HeldLock {
  * (unlinking a lock file lets two holders lock two different inodes).
  */
 export function tryLockExclusive(path: string): HeldLock | undefined {
-  const fd = openSync(path, 'a', 0o644);
+  const fd = openLockFile(path);
   try {
     native().flockSync(fd, 'exnb');
   } catch (e) {

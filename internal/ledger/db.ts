@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { GtError, errnoCode, isGtError, messageOf } from '../errors.js';
 import { migrate } from './migrations.js';
@@ -64,10 +65,35 @@ export function ledgerError(e: unknown, path: string): GtError {
       cause: e,
     });
   }
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_PERM') {
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_PERM') {
+    // SQLite says "disk I/O error" or "unable to open" for a full or read-only disk too: ask the
+    // filesystem which it is, so the hint points at the real problem.
+    const disk = diskProblem(dirname(path));
+    if (code === 'SQLITE_FULL' || disk === 'full') {
+      return new GtError('IO', `cannot write ${LABEL} (${path}): the disk is full`, { hint: 'free space on that filesystem and try again', cause: e });
+    }
+    if (disk === 'read-only' || code === 'SQLITE_READONLY_ROFS') {
+      return new GtError('IO', `cannot write ${LABEL} (${path}): read-only file system`, { hint: 'remount it read-write and try again', cause: e });
+    }
     return new GtError('IO', `cannot use ${LABEL} (${path}): ${messageOf(e)}`, { hint: 'check the file and directory permissions', cause: e });
   }
   return new GtError('IO', `${LABEL}: ${messageOf(e)}`, { cause: e });
+}
+
+/** Whether the filesystem holding `dir` is out of space or inodes, or mounted read-only. */
+function diskProblem(dir: string): 'full' | 'read-only' | undefined {
+  try {
+    const st = statfsSync(dir);
+    if (st.bavail === 0 || st.ffree === 0) return 'full';
+  } catch {
+    return undefined;
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    if (errnoCode(e) === 'EROFS') return 'read-only';
+  }
+  return undefined;
 }
 
 /**

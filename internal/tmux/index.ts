@@ -25,7 +25,18 @@ export {
   type CreateSessionOptions,
   type CreateSessionResult,
 } from './session.js';
-export { killSession, sessionProcesses, DEFAULT_KILL_GRACE_MS, type KillSessionOptions, type KillSessionResult } from './kill.js';
+export {
+  killSession,
+  sessionProcesses,
+  sweepSessionLeftovers,
+  sweepTown,
+  townProcesses,
+  TOWN_MARKER_ENV,
+  DEFAULT_KILL_GRACE_MS,
+  type KillSessionOptions,
+  type KillSessionResult,
+  type SweepResult,
+} from './kill.js';
 export { sendKeys, sendKey, nudge, resolvePane, sanitizeNudgeText, type KeyName, type NudgeOptions, type NudgeResult } from './keys.js';
 export { capturePane, capturePanes, type CaptureOptions, type CapturePanesOptions, type PaneCapture } from './capture.js';
 export { attachPty, windowSize, type AttachPtyOptions } from './pty.js';

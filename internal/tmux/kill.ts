@@ -25,6 +25,9 @@ export interface KillSessionResult {
   killed: number[];
 }
 
+/** The variable every agent session starts with that names its town (session/env.ts). */
+export const TOWN_MARKER_ENV = 'GT_TOWN_ROOT';
+
 /** A process we decided to signal, pinned by its start time so a recycled pid is never hit. */
 interface Target {
   pid: number;
@@ -89,6 +92,20 @@ function signal(t: Target, sig: NodeJS.Signals): boolean {
   }
 }
 
+/** SIGTERM every target (deepest first), wait up to `graceMs`, SIGKILL the survivors. */
+async function terminate(targets: Target[], graceMs: number, pollMs: number): Promise<{ terminated: number[]; killed: number[] }> {
+  // Deepest first: the agent hears TERM before the shell above it dies and tmux hangs up the pty.
+  const terminated = [...targets].reverse().filter((t) => signal(t, 'SIGTERM')).map((t) => t.pid);
+  const deadline = Date.now() + graceMs;
+  let alive = targets.filter(stillThere);
+  while (alive.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    alive = alive.filter(stillThere);
+  }
+  const killed = alive.filter((t) => signal(t, 'SIGKILL')).map((t) => t.pid);
+  return { terminated, killed };
+}
+
 /**
  * Kill a session and every process that belongs to it: SIGTERM all, wait up to the grace period,
  * SIGKILL the survivors (re-checking each pid's start time first), then kill-session. Killing a
@@ -110,16 +127,7 @@ export async function killSession(tmux: Tmux, name: string, opts: KillSessionOpt
   if (snap.serverPid) exclude.add(snap.serverPid);
   const panePids = session ? session.panes.filter((p) => !p.dead).map((p) => p.pid) : [];
   const targets = sessionProcesses(table, tmux.socket, name, panePids, exclude);
-
-  // Deepest first: the agent hears TERM before the shell above it dies and tmux hangs up the pty.
-  const terminated = [...targets].reverse().filter((t) => signal(t, 'SIGTERM')).map((t) => t.pid);
-  const deadline = Date.now() + graceMs;
-  let alive = targets.filter(stillThere);
-  while (alive.length && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, pollMs));
-    alive = alive.filter(stillThere);
-  }
-  const killed = alive.filter((t) => signal(t, 'SIGKILL')).map((t) => t.pid);
+  const { terminated, killed } = await terminate(targets, graceMs, pollMs);
 
   if (session) {
     const r = await tmux.run(['kill-session', '-t', sessionTarget(name)], { allowFailure: true });
@@ -136,4 +144,76 @@ export async function killSession(tmux: Tmux, name: string, opts: KillSessionOpt
   for (const t of late) if (signal(t, 'SIGKILL')) killed.push(t.pid);
 
   return { existed: session !== undefined, terminated, killed };
+}
+
+export interface SweepResult {
+  /** Processes sent SIGTERM. */
+  terminated: number[];
+  /** Processes that outlived the grace period and were sent SIGKILL. */
+  killed: number[];
+  /** Set when nothing was done, with the reason. */
+  skipped?: string;
+}
+
+/**
+ * One session's leftovers: processes that still carry its markers (GT_SESSION and the socket)
+ * although the session is gone, e.g. a setsid child of a crashed agent. Run before the session
+ * is started again so the new agent does not share its work tree with the old one's children.
+ * Refuses (skipped) while the session exists: then they are not leftovers but its processes.
+ */
+export async function sweepSessionLeftovers(tmux: Tmux, name: string, opts: KillSessionOptions = {}): Promise<SweepResult> {
+  validateSessionName(name);
+  const snap = await snapshot(tmux);
+  if (!snap.ok) return { terminated: [], killed: [], skipped: `tmux could not be asked: ${snap.error.message}` };
+  if (findSession(snap, name)) return { terminated: [], killed: [], skipped: `session ${name} exists` };
+  const table = readProcTable();
+  const exclude = ancestorsOfSelf(table);
+  for (const p of opts.exclude ?? []) exclude.add(p);
+  if (snap.serverPid) exclude.add(snap.serverPid);
+  return terminate(sessionProcesses(table, tmux.socket, name, [], exclude), opts.graceMs ?? DEFAULT_KILL_GRACE_MS, opts.pollMs ?? 50);
+}
+
+/**
+ * The processes of a town: every process whose initial environment says it was started for an
+ * agent session of this town (GT_TOWN_ROOT=<town> and a GT_SESSION), whatever became of that
+ * session, and everything below the town's tmux server (hooks, run-shell jobs, panes), with
+ * their trees. A shell where a person exported GT_TOWN_ROOT has no GT_SESSION and is not one.
+ */
+export function townProcesses(
+  table: ReadonlyMap<number, ProcInfo>,
+  town: string,
+  serverPid: number | undefined,
+  exclude: ReadonlySet<number>,
+  readEnviron: (pid: number) => Map<string, string> | undefined = readProcEnviron,
+): Target[] {
+  const roots = new Set<number>();
+  if (serverPid !== undefined) for (const p of table.values()) if (p.ppid === serverPid) roots.add(p.pid);
+  for (const p of table.values()) {
+    if (exclude.has(p.pid) || roots.has(p.pid) || p.state === 'Z') continue;
+    const env = readEnviron(p.pid);
+    if (env && env.get(TOWN_MARKER_ENV) === town && env.has(SESSION_MARKER_ENV)) roots.add(p.pid);
+  }
+  const out: Target[] = [];
+  for (const pid of descendantPids(table, roots)) {
+    const info = table.get(pid);
+    if (!info || exclude.has(pid) || pid === serverPid || info.state === 'Z') continue;
+    out.push({ pid, startTime: info.startTime });
+  }
+  return out;
+}
+
+/**
+ * `gt down`'s last sweep: end every process of the town (townProcesses), whether or not its
+ * session still exists. What it cannot find: a process that cleared its environment and left
+ * the server's tree (double fork to init) carries nothing that names the town.
+ */
+export async function sweepTown(tmux: Tmux, town: string, opts: KillSessionOptions = {}): Promise<SweepResult> {
+  // The server's pid even when it has no session left (the snapshot names it only through panes).
+  const r = await tmux.run(['display-message', '-p', '#{pid}'], { allowFailure: true });
+  const n = Number(r.stdout.trim());
+  const serverPid = r.ok && Number.isInteger(n) && n > 0 ? n : undefined;
+  const table = readProcTable();
+  const exclude = ancestorsOfSelf(table);
+  for (const p of opts.exclude ?? []) exclude.add(p);
+  return terminate(townProcesses(table, town, serverPid, exclude), opts.graceMs ?? DEFAULT_KILL_GRACE_MS, opts.pollMs ?? 50);
 }
