@@ -112,3 +112,12 @@ export function messageOf(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/** A failed write in words a person acts on: "the disk is full", not "permission denied". */
+export function describeWriteError(e: unknown): string {
+  const code = errnoCode(e);
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return messageOf(e);
+}

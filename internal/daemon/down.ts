@@ -1,9 +1,8 @@
 import { lockExclusive, type HeldLock } from '../fsx/flock.js';
-import { GtError, NotRunningError, errnoCode } from '../errors.js';
+import { GtError, NotRunningError, describeWriteError, errnoCode } from '../errors.js';
 import { Tmux, killServer, sweepTown, townSocketName } from '../tmux/index.js';
 import { stopAllSessions } from '../session/stop.js';
 import { townLayout, type TownLayout } from '../town/layout.js';
-import { describeWriteError } from './estop.js';
 import { stopDaemon } from './stop.js';
 import { loadRestartState, saveRestartState, stopAll } from './policy/index.js';
 

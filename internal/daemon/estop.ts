@@ -2,7 +2,7 @@ import { closeSync, linkSync, lstatSync, openSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { GtError, errnoCode, messageOf } from '../errors.js';
+import { GtError, describeWriteError, errnoCode } from '../errors.js';
 import { callMethod } from '../control/client.js';
 import { ESTOP, THAW, type EstopResult, type ThawResult } from '../control/protocol/messages/estop.js';
 import { writeFileAtomicSync } from '../fsx/atomic.js';
@@ -102,15 +102,6 @@ export function estopFileExists(layout: Pick<TownLayout, 'estop'>): boolean {
 /** The gate the daemon's tick and act check: the file, or a stop the daemon holds in memory. */
 export function estopActive(layout: Pick<TownLayout, 'estop'>, heldInMemory?: () => boolean): boolean {
   return estopFileExists(layout) || heldInMemory?.() === true;
-}
-
-/** A write error in words a person acts on ("the disk is full", not "permission denied"). */
-export function describeWriteError(e: unknown): string {
-  const code = errnoCode(e);
-  if (code === 'EROFS') return 'read-only file system';
-  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return messageOf(e);
 }
 
 export interface HeldEstop {

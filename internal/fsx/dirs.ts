@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { GtError, errnoCode, messageOf } from '../errors.js';
+import { GtError, describeWriteError, errnoCode, messageOf } from '../errors.js';
 
 /**
  * `mkdir -p` that always ends. Node's recursive mkdirSync loops forever where a parent exists
@@ -33,8 +33,7 @@ export function ensureDir(dir: string): void {
     } catch (e) {
       const code = errnoCode(e);
       if (code === 'EEXIST' && statSync(m).isDirectory()) continue; // made by someone else meanwhile
-      const why =
-        code === 'ENOENT' ? 'this filesystem does not allow creating it' : code === 'EROFS' ? 'read-only file system' : code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : messageOf(e);
+      const why = code === 'ENOENT' ? 'this filesystem does not allow creating it' : describeWriteError(e);
       throw new GtError('IO', `cannot create directory ${m}: ${why}`);
     }
   }

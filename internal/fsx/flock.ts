@@ -1,4 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { errnoCode } from '../errors.js';
 
@@ -9,28 +9,19 @@ interface FsExt {
 }
 
 let fsExt: FsExt | undefined;
-
-/**
- * The lock file's fd: created if missing; on a disk that refuses writes (read-only, full) an
- * existing lock file is opened read-only instead, which flock accepts just the same.
- */
-function openLockFile(path: string): number {
-  try {
-    return openSync(path, 'a', 0o644);
-  } catch (e) {
-    const code = errnoCode(e);
-    if (code !== 'EROFS' && code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'EACCES') throw e;
-    try {
-      return openSync(path, 'r');
-    } catch {
-      throw e;
-    }
-  }
-}
 function native(): FsExt {
   // Loaded on first use so commands that never lock do not pay for the native addon.
   fsExt ??= require('fs-ext') as FsExt;
   return fsExt;
+}
+
+/**
+ * The lock file's fd: created if missing, but opened read-only (flock needs no write access).
+ * A lock held for a process's life is then no open-for-write file: a read-only remount is not
+ * refused because of it, and an existing lock file still opens on a read-only or full disk.
+ */
+function openLockFile(path: string): number {
+  return openSync(path, constants.O_RDONLY | constants.O_CREAT, 0o644);
 }
 
 export interface HeldLock {

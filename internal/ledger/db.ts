@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { GtError, errnoCode, isGtError, messageOf } from '../errors.js';
+import { GtError, describeWriteError, errnoCode, isGtError, messageOf } from '../errors.js';
 import { migrate } from './migrations.js';
 
 export type Db = Database.Database;
@@ -106,7 +106,7 @@ export function openDb(beadsDir: string, file: string, options: OpenDbOptions = 
   try {
     mkdirSync(beadsDir, { recursive: true });
   } catch (e) {
-    throw new GtError('IO', `cannot create ${beadsDir}: ${messageOf(e)}`, { cause: e });
+    throw new GtError('IO', `cannot create ${beadsDir}: ${describeWriteError(e)}`, { cause: e });
   }
   let db: Db | undefined;
   try {

@@ -27,7 +27,17 @@ export function mountTmpfs(dir: string, size: string): TmpfsMount {
   return {
     dir,
     remount(mode) {
-      run('mount', ['-o', `remount,${mode}`, dir]);
+      // A read-only remount is refused while any file on it is open for writing; the daemon and
+      // the agents write only briefly (atomic writes, a log opened per line), so try again.
+      for (let i = 0; ; i++) {
+        try {
+          run('mount', ['-o', `remount,${mode}`, dir]);
+          return;
+        } catch (e) {
+          if (i >= 50) throw e;
+          spawnSync('sleep', ['0.1']);
+        }
+      }
     },
     unmount() {
       if (!mounted.has(dir)) return;
