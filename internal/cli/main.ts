@@ -99,6 +99,13 @@ async function dispatch(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command "${found.group} ${found.rest[0]}"`, `see 'gt ${found.group} --help'`);
   }
   const name = found.entry.path.join(' ');
+  if (KEEP_RUNNING_ON_EPIPE.has(name)) {
+    process.stdout.off('error', onOutputError);
+    process.stderr.off('error', onOutputError);
+    // Output there is best effort: a closed pipe must not stop the supervisor or the agent.
+    process.stdout.on('error', () => undefined);
+    process.stderr.on('error', () => undefined);
+  }
   const mod = await found.entry.load();
   const args = parseCommandArgs(mod.spec, found.rest, name);
   if (args.values.help) {
@@ -153,7 +160,19 @@ async function touchCaller(ctx: CommandContext): Promise<void> {
 
 let discover: (o: { flag?: string; env?: string }) => string;
 
+/**
+ * A reader that goes away (`gt agents | head -1`) is not an error: end quietly with status 0,
+ * as `head` expects. Not for the long-running daemon and sim, whose output is a log or a pane.
+ */
+function onOutputError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(EXIT.ok);
+  throw e;
+}
+const KEEP_RUNNING_ON_EPIPE = new Set(['daemon run', 'sim']);
+
 export async function main(argv: string[]): Promise<number> {
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
   try {
     ({ discoverTown: discover } = await import('../town/discover.js'));
     return await dispatch(argv);

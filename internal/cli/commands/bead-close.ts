@@ -1,5 +1,6 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
 import { printJson } from '../output.js';
+import { oneLine } from '../../safe-text.js';
 import { runWithLedger, str } from './bead-common.js';
 
 export const spec: CommandSpec = {
@@ -16,6 +17,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   const id = ctx.args.positionals[0]!;
   const bead = runWithLedger(ctx, ({ ledger }) => ledger.closeBead(id, str(ctx, 'reason')));
   if (ctx.json) printJson(bead);
-  else ctx.out(`closed ${bead.id}  ${bead.title}`);
+  else ctx.out(`closed ${bead.id}  ${oneLine(bead.title)}`);
   return 0;
 }

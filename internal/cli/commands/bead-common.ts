@@ -8,6 +8,7 @@ import { PREFIX_HINT, PREFIX_RE } from '../../names.js';
 import { PRIORITY, type Bead } from '../../ledger/schema.js';
 import type { AgentBead } from '../../ledger/agents.js';
 import type { CommandContext } from '../spec.js';
+import { oneLine, safeBlock } from '../../safe-text.js';
 
 /** Shared by the `gt bead` and `gt mail` commands: open the ledger once, refresh the caller's heartbeat. */
 
@@ -121,8 +122,8 @@ export function beadDetailLines(b: Bead): string[] {
   ];
   if (b.closed_at) rows.push(['closed', b.closed_at]);
   for (const [k, v] of Object.entries(b.fields)) rows.push([k, typeof v === 'string' ? v : JSON.stringify(v)]);
-  const w = Math.max(...rows.map((r) => r[0]!.length));
-  const lines = [`${b.id}  ${b.title}`, ...rows.map(([k, v]) => `  ${k!.padEnd(w)}  ${v}`)];
-  if (b.description) lines.push('', ...b.description.split('\n').map((l) => `  ${l}`));
+  const w = Math.max(...rows.map((r) => oneLine(r[0]!).length));
+  const lines = [`${b.id}  ${oneLine(b.title)}`, ...rows.map(([k, v]) => `  ${oneLine(k!).padEnd(w)}  ${oneLine(v!)}`)];
+  if (b.description) lines.push('', ...safeBlock(b.description).split('\n').map((l) => `  ${l}`));
   return lines;
 }

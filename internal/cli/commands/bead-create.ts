@@ -27,7 +27,8 @@ export async function run(ctx: CommandContext): Promise<number> {
       fields: rig ? { rig } : {},
     });
   });
+  // Only the id, so `gt sling $(gt bead create ...) myrig` works (README and --help say so).
   if (ctx.json) printJson(bead);
-  else ctx.out(`created ${bead.id}  ${bead.title}`);
+  else ctx.out(bead.id);
   return 0;
 }

@@ -1,5 +1,6 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
 import { printJson } from '../output.js';
+import { oneLine } from '../../safe-text.js';
 import { InvalidInputError, UsageError } from '../../errors.js';
 import { BEAD_STATUSES, type BeadStatus } from '../../ledger/schema.js';
 import type { UpdateBeadInput } from '../../ledger/beads.js';
@@ -40,6 +41,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', `usage: ${spec.usage}`);
   const bead = runWithLedger(ctx, ({ ledger }) => ledger.updateBead(id, patch));
   if (ctx.json) printJson(bead);
-  else ctx.out(`updated ${bead.id}  ${bead.status}  ${bead.title}`);
+  else ctx.out(`updated ${bead.id}  ${bead.status}  ${oneLine(bead.title)}`);
   return 0;
 }

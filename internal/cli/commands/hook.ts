@@ -4,6 +4,7 @@ import { agentBeadId, identityFromEnv, withLedger } from '../../ledger/index.js'
 import { townLayout } from '../../town/layout.js';
 import { readRigs, requireRig } from '../../town/rigs.js';
 import { printJson } from '../output.js';
+import { oneLine, safeBlock } from '../../safe-text.js';
 
 export const spec: CommandSpec = {
   usage: 'gt hook [--town DIR] [--json]',
@@ -24,8 +25,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const hook = bead ? { id: bead.id, title: bead.title, description: bead.description, status: bead.status } : null;
   if (ctx.json) printJson({ agent: who.address, state: agent?.agent_state ?? null, hook });
   else if (hook) {
-    ctx.out(`${hook.id}  ${hook.title}  (${hook.status})`);
-    if (hook.description) ctx.out(hook.description);
+    ctx.out(`${hook.id}  ${oneLine(hook.title)}  (${hook.status})`);
+    if (hook.description) ctx.out(safeBlock(hook.description));
   } else ctx.out('nothing on your hook');
   return 0;
 }

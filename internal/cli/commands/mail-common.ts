@@ -5,6 +5,7 @@ import { identityFromEnv } from '../../ledger/identity.js';
 import { readRigs, requireRig } from '../../ledger/rigs.js';
 import type { MailMessage } from '../../ledger/mail.js';
 import { shortTime } from './bead-common.js';
+import { oneLine, safeBlock } from '../../safe-text.js';
 
 /** Who sends: --from, else the session identity (GT_ROLE & co), else the person ("overseer"). */
 export function senderOf(from: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -28,13 +29,13 @@ export function requireKnownRig(layout: TownLayout, who: MailAddress): void {
 export function messageLines(m: MailMessage): string[] {
   const lines = [
     `id:       ${m.id}`,
-    `from:     ${m.from}`,
-    `to:       ${m.to}`,
+    `from:     ${oneLine(m.from)}`,
+    `to:       ${oneLine(m.to)}`,
     `date:     ${m.created_at}`,
-    `subject:  ${m.subject}`,
+    `subject:  ${oneLine(m.subject)}`,
   ];
   if (m.status === 'closed') lines.push('status:   claimed');
-  lines.push('', ...m.body.split('\n'));
+  lines.push('', ...safeBlock(m.body).split('\n'));
   return lines;
 }
 

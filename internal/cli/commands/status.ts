@@ -7,6 +7,7 @@ import { readRigs } from '../../town/rigs.js';
 import { withLedger } from '../../ledger/index.js';
 import { activityText } from '../../agent/state.js';
 import { printJson, table } from '../output.js';
+import { oneLine } from '../../safe-text.js';
 
 export const spec: CommandSpec = {
   usage: 'gt status [--town DIR] [--json]',
@@ -35,7 +36,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     printJson({ town, daemon, rigs, agents, needs_human: needsHuman, work, unread_mail: ledger.unread });
     return 0;
   }
-  ctx.out(`town ${town}`);
+  ctx.out(`town ${oneLine(town)}`);
   ctx.out(daemon.running ? `daemon running (pid ${daemon.pid}, ${daemon.tick_count} ticks)` : 'daemon not running');
   const rigRows = Object.entries(rigs).map(([n, r]) => [n, r.prefix, r.state ?? 'active', r.git_url]);
   ctx.out(`rigs: ${rigRows.length || 'none'}`);
@@ -50,6 +51,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   ctx.out(`open work: ${work.length || 'none'}`);
   for (const l of table(work.map((w) => [w.id, w.status, w.assignee ?? '-', w.title]))) ctx.out(`  ${l}`);
   const unread = Object.entries(ledger.unread);
-  ctx.out(`unread mail: ${unread.length ? unread.map(([a, n]) => `${a} ${n}`).join(', ') : 'none'}`);
+  ctx.out(`unread mail: ${unread.length ? oneLine(unread.map(([a, n]) => `${a} ${n}`).join(', ')) : 'none'}`);
   return 0;
 }
