@@ -22,6 +22,12 @@ export interface FileLoggerOptions {
   now?: () => Date;
 }
 
+/** The daemon log's one line format: ISO time, level, the message flattened and escaped. */
+export function formatLogLine(level: Level, msg: string, at = new Date()): string {
+  const flat = oneLine(msg.replace(/\s*\n\s*/g, ' | '));
+  return `${at.toISOString()} ${level.toUpperCase().padEnd(5)} ${flat}\n`;
+}
+
 /**
  * One line per event, ISO time and level, rotated by size. The live file and its archives never
  * exceed maxBytes * (keep + 1) in total. Opened per write so rotation by rename can never leave
@@ -57,8 +63,7 @@ export function createFileLogger(path: string, opts: FileLoggerOptions): Logger 
   };
 
   const format = (level: Level, msg: string) => {
-    const flat = oneLine(msg.replace(/\s*\n\s*/g, ' | '));
-    let line = `${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${flat}\n`;
+    let line = formatLogLine(level, msg, now());
     if (Buffer.byteLength(line) > maxBytes) line = `${cutToBytes(line, Math.max(0, maxBytes - 4))}...\n`;
     return line;
   };

@@ -15,11 +15,19 @@ import { Engine, type TickOptions, type TickReport } from './engine/engine.js';
 import { ServerWatch } from './server-watch.js';
 import { EventBus } from './events.js';
 import { townLayout } from '../town/layout.js';
-import { createFileLogger, type Logger } from './logger.js';
+import { createFileLogger, formatLogLine, type Logger } from './logger.js';
 import { Ticker } from './ticker.js';
 import { writeDaemonState, type DaemonState } from './state.js';
 import { releaseParent, tellParent } from './ipc.js';
 import { createServices } from './services.js';
+
+/**
+ * A line before the logger exists: a person at a terminal reads "gt: ..."; anywhere else (in
+ * daemon.log, where `gt daemon start` sends the daemon's stderr) it is a log line with its time.
+ */
+function earlyLine(level: 'info' | 'error', msg: string): void {
+  process.stderr.write(process.stderr.isTTY ? `gt: ${msg}\n` : formatLogLine(level, msg));
+}
 
 export interface RunOptions {
   /** Echo log lines to stderr (when a person runs `gt daemon run` in a terminal). */
@@ -53,7 +61,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   } catch (e) {
     const line = e instanceof GtError ? e.line : messageOf(e);
     tellParent({ type: 'failed', message: line });
-    process.stderr.write(`gt: ${line}\n`);
+    earlyLine('error', line);
     return 1;
   }
   mkdirSync(layout.daemonDir, { recursive: true });
@@ -62,7 +70,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     const holder = readPidFile(layout.daemonPid);
     const msg = `daemon already running (pid ${holder?.pid ?? 'unknown'})`;
     tellParent({ type: 'already-running', pid: holder?.pid ?? null });
-    process.stderr.write(`gt: ${msg}\n`);
+    earlyLine('info', msg);
     return 1;
   }
 
@@ -76,7 +84,8 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     // Logged with default limits: the configured ones are what failed to load.
     createFileLogger(layout.daemonLog, { maxBytes: 10 * 1024 * 1024, keep: 5 }).error(`cannot start: ${line}`);
     tellParent({ type: 'failed', message: line });
-    process.stderr.write(`gt: ${line}\n`);
+    // Not a second copy into daemon.log (start sends stderr there): only to a person's terminal.
+    if (process.stderr.isTTY) earlyLine('error', line);
     lock.release();
     return 1;
   }

@@ -26,9 +26,15 @@ export function validateRigName(name: string): string {
   return name;
 }
 
-export function validatePrefix(prefix: string, inUse: ReadonlyMap<string, string>): string {
+/** The one rule for a bead prefix anyone may use (rig add, bead create --prefix): its form, and not reserved. */
+export function validatePrefixForm(prefix: string): string {
   if (!PREFIX_RE.test(prefix)) throw new InvalidInputError(`invalid prefix ${JSON.stringify(prefix)}`, PREFIX_HINT);
   if (RESERVED_PREFIXES.includes(prefix)) throw new InvalidInputError(`prefix ${JSON.stringify(prefix)} is reserved`, `pick another with --prefix; reserved: ${RESERVED_PREFIXES.join(', ')}`);
+  return prefix;
+}
+
+export function validatePrefix(prefix: string, inUse: ReadonlyMap<string, string>): string {
+  validatePrefixForm(prefix);
   const owner = inUse.get(prefix);
   if (owner !== undefined) throw new InvalidInputError(`prefix ${JSON.stringify(prefix)} is already used by rig ${owner}`, 'pick another with --prefix P');
   return prefix;

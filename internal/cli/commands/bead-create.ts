@@ -1,6 +1,7 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
 import { printJson } from '../output.js';
 import { parsePriority, resolvePrefix, runWithLedger, str } from './bead-common.js';
+import { validatePrefixForm } from '../../rig/names.js';
 
 export const spec: CommandSpec = {
   usage: 'gt bead create --rig R --title T [--description D] [--priority N] [--json]',
@@ -19,6 +20,8 @@ export const spec: CommandSpec = {
 export async function run(ctx: CommandContext): Promise<number> {
   const bead = runWithLedger(ctx, ({ ledger, layout }) => {
     const { prefix, rig } = resolvePrefix(layout, str(ctx, 'rig'), str(ctx, 'prefix'));
+    // Work beads never take a reserved prefix (hq: town agents, msg: mail): the rule rig add uses.
+    validatePrefixForm(prefix);
     return ledger.createBead({
       prefix,
       title: str(ctx, 'title') ?? '',

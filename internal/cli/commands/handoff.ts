@@ -2,7 +2,7 @@ import type { CommandContext, CommandSpec } from '../spec.js';
 import { GtError, UsageError } from '../../errors.js';
 import { identityFromEnv, touchAgent, withLedger } from '../../ledger/index.js';
 import { townLayout } from '../../town/layout.js';
-import { signalVerifiedDaemon } from '../../daemon/probe.js';
+import { signalVerifiedDaemon, type DaemonNotice } from '../../daemon/probe.js';
 import { printJson } from '../output.js';
 
 export const spec: CommandSpec = {
@@ -35,21 +35,25 @@ export async function run(ctx: CommandContext): Promise<number> {
   } catch {
     // Best effort: the request is mailed; a missed heartbeat refresh must not stop the wake-up.
   }
-  const report = (signalled: number | null) => {
-    if (ctx.json) printJson({ message: msg.id, action, signalled });
+  const report = (signalled: number | null, notice?: DaemonNotice) => {
+    // Not running, and running but not provably the daemon (never signalled), are told apart.
+    const refused = !signalled && notice?.pid != null ? (notice.reason ?? 'unknown').replace(/^not signalled: /, '') : null;
+    if (ctx.json) printJson({ message: msg.id, action, signalled, ...(refused ? { not_signalled: refused } : {}) });
     else {
       ctx.out(`lifecycle request ${msg.id}: ${who.address} requesting ${action}`);
-      ctx.out(signalled ? `daemon woken (pid ${signalled})` : 'note: the daemon is not running; it will act on the request when it starts');
+      if (signalled) ctx.out(`daemon woken (pid ${signalled})`);
+      else if (refused) ctx.out(`note: the daemon (pid ${notice?.pid}) answers but was not signalled: ${refused}; it acts on the request at its next tick`);
+      else ctx.out('note: the daemon is not running; it will act on the request when it starts');
     }
   };
   // Reported before the signal goes out: the daemon then recycles this very session at once.
   let reported = false;
-  await signalVerifiedDaemon(layout, 'SIGUSR1', {
+  const notice = await signalVerifiedDaemon(layout, 'SIGUSR1', {
     beforeSignal: (pid) => {
       report(pid);
       reported = true;
     },
   });
-  if (!reported) report(null);
+  if (!reported) report(null, notice);
   return 0;
 }

@@ -15,7 +15,8 @@ import { holdBlocked } from './blocked.js';
  */
 
 /** The daemon looks after role sessions it supervises and polecats whose hook holds open work.
- * Crew sessions belong to people and boot is triage, so neither is managed here. */
+ * Crew sessions belong to people, and boot is started for triage only (boot.ts), so neither is
+ * managed here. */
 export function isManaged(a: ObservedAgent): boolean {
   return a.supervised || (a.spec.role === 'polecat' && a.hookOpen);
 }
