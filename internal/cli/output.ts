@@ -26,11 +26,3 @@ export function table(cells: string[][]): string[] {
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
-
-/**
- * Text someone else typed (a question, an answer, a job's command), made safe for a terminal:
- * control characters (C0 except newline and tab, DEL, C1) are shown as \u escapes, never sent raw.
- */
-export function safeText(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}

@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { errnoCode, GtError } from '../errors.js';
 import { writeFileAtomicSync } from '../fsx/atomic.js';
+import { readTextBounded } from '../fsx/read.js';
 import type { TownLayout } from '../town/layout.js';
 
 /** base64url of 32 random bytes. */
@@ -37,7 +38,10 @@ export function readToken(layout: TownLayout): string | undefined {
   if (st.size > 256) throw bad('too large to be a token');
   // Whoever can read the token can drive the agents: keep it to the owner.
   if ((st.mode & 0o077) !== 0) chmodSync(layout.dashboardToken, 0o600);
-  const text = readFileSync(layout.dashboardToken, 'utf8').trim();
+  // Read through the one door: a file swapped for a FIFO or a link since the lstat is refused too.
+  const r = readTextBounded(layout.dashboardToken, { cap: 256, noFollow: true });
+  if (!r.ok) throw bad(r.missing ? 'vanished while being read' : r.invalid);
+  const text = r.text.trim();
   if (!TOKEN_RE.test(text)) throw bad('does not hold a token');
   return text;
 }

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileBounded } from '../fsx/read.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../fsx/package-root.js';
+import { GtError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
+
+/** The largest asset served (xterm.mjs is a few hundred KB). */
+const MAX_ASSET_BYTES = 8 * 1024 * 1024;
 
 export interface StaticFile {
   body: Buffer;
@@ -55,7 +59,9 @@ export function loadStaticFiles(): Map<string, StaticFile> {
   const out = new Map<string, StaticFile>();
   for (const [url, file] of Object.entries(table())) {
     // Source maps are not served: strip the comment so browsers do not ask for them.
-    let body = readFileSync(file);
+    const r = readFileBounded(file, { cap: MAX_ASSET_BYTES });
+    if (!r.ok) throw new GtError('IO', `gt's own file ${file} ${r.missing ? 'is missing' : r.invalid}`, { hint: 'reinstall gt (npm ci)' });
+    let body: Buffer = r.data;
     if (file.endsWith('.mjs')) body = Buffer.from(body.toString('utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'));
     const ext = /\.[a-z]+$/.exec(file)?.[0] ?? '';
     out.set(url, { body, type: TYPES[ext] ?? 'application/octet-stream', etag: `"${createHash('sha1').update(body).digest('base64url')}"` });

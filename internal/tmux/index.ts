@@ -32,6 +32,8 @@ export {
   sweepTown,
   townProcesses,
   TOWN_MARKER_ENV,
+  TOWN_PROCESS_MARKERS,
+  townMarker,
   DEFAULT_KILL_GRACE_MS,
   type KillSessionOptions,
   type KillSessionResult,

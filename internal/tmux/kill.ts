@@ -25,8 +25,22 @@ export interface KillSessionResult {
   killed: number[];
 }
 
-/** The variable every agent session starts with that names its town (session/env.ts). */
+/** The variable every process gt starts for a town carries (session/env.ts, the daemon's jobs). */
 export const TOWN_MARKER_ENV = 'GT_TOWN_ROOT';
+
+/**
+ * With GT_TOWN_ROOT=<town>, one of these marks a process gt started for the town: an agent
+ * session's (GT_SESSION, GT_ROLE) or a scheduled job's (GT_JOB). A shell where a person only
+ * exported GT_TOWN_ROOT carries none of them and is never the town's.
+ */
+export const TOWN_PROCESS_MARKERS = ['GT_SESSION', 'GT_ROLE', 'GT_JOB'] as const;
+
+/** "GT_SESSION=hq-mayor" when `env` marks a process of `town` (the one rule; gt down and gt doctor ask it), else undefined. */
+export function townMarker(env: ReadonlyMap<string, string> | undefined, town: string): string | undefined {
+  if (!env || env.get(TOWN_MARKER_ENV) !== town) return undefined;
+  const m = TOWN_PROCESS_MARKERS.find((k) => env.has(k));
+  return m ? `${m}=${env.get(m)}` : undefined;
+}
 
 /** A process we decided to signal, pinned by its start time so a recycled pid is never hit. */
 interface Target {
@@ -174,10 +188,9 @@ export async function sweepSessionLeftovers(tmux: Tmux, name: string, opts: Kill
 }
 
 /**
- * The processes of a town: every process whose initial environment says it was started for an
- * agent session of this town (GT_TOWN_ROOT=<town> and a GT_SESSION), whatever became of that
- * session, and everything below the town's tmux server (hooks, run-shell jobs, panes), with
- * their trees. A shell where a person exported GT_TOWN_ROOT has no GT_SESSION and is not one.
+ * The processes of a town: every process whose initial environment marks it as started for this
+ * town (townMarker), whatever became of its session, and everything below the town's tmux server
+ * (hooks, run-shell jobs, panes), with their trees.
  */
 export function townProcesses(
   table: ReadonlyMap<number, ProcInfo>,
@@ -190,8 +203,7 @@ export function townProcesses(
   if (serverPid !== undefined) for (const p of table.values()) if (p.ppid === serverPid) roots.add(p.pid);
   for (const p of table.values()) {
     if (exclude.has(p.pid) || roots.has(p.pid) || p.state === 'Z') continue;
-    const env = readEnviron(p.pid);
-    if (env && env.get(TOWN_MARKER_ENV) === town && env.has(SESSION_MARKER_ENV)) roots.add(p.pid);
+    if (townMarker(readEnviron(p.pid), town)) roots.add(p.pid);
   }
   const out: Target[] = [];
   for (const pid of descendantPids(table, roots)) {

@@ -70,4 +70,32 @@ test('gt down ends an orphaned setsid child of a dead session and a marker-less 
   assert.ok(pidRunning(bystander.pid!), 'a process that only exported GT_TOWN_ROOT is left alone');
 });
 
+test('what cannot be caught: env cleared and double-forked out of the tree; gt doctor lists it as unmarked', async () => {
+  await ft.gtOk(['thaw']);
+  await ft.gtOk(['daemon', 'start']);
+  await waitFor('the mayor up again', () => ft.sessions().includes('hq-mayor'), 30_000);
+  // From inside the mayor's session: a child that drops its environment and double-forks.
+  const pidFile = join(ft.root, 'escaped.pid');
+  ft.tmux('run-shell', `cd ${join(ft.root, 'mayor')} && env -i sh -c 'sleep 4343 >/dev/null 2>&1 & echo $! > ${pidFile}'`);
+  const escaped = await waitFor('the escaped process', () => {
+    try {
+      return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  }, 10_000);
+  try {
+    const r = await gt(['down', '--town', ft.root], { timeoutMs: 90_000 });
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(pidRunning(escaped), 'as the README says: gt down cannot find it');
+    const doc = await gt(['doctor', '--json', '--town', ft.root], { timeoutMs: 60_000 });
+    const checks = (JSON.parse(doc.stdout) as { checks: Array<{ check: string; status: string; what: string }> }).checks;
+    const unmarked = checks.find((c) => c.check === 'unmarked');
+    assert.is(unmarked?.status, 'warn', JSON.stringify(checks));
+    assert.match(unmarked!.what, new RegExp(`\\b${escaped} \\(sleep, in /mayor\\)`));
+  } finally {
+    if (pidRunning(escaped)) process.kill(escaped, 'SIGKILL');
+  }
+});
+
 test.run();

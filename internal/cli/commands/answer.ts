@@ -1,5 +1,6 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
-import { printJson, safeText } from '../output.js';
+import { printJson } from '../output.js';
+import { oneLine } from '../../safe-text.js';
 import { runWithLedger } from './bead-common.js';
 import { senderOf } from './mail-common.js';
 
@@ -18,6 +19,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   const [id, text] = ctx.args.positionals as [string, string];
   const q = runWithLedger(ctx, ({ ledger }) => ledger.answerQuestion(id, text, senderOf(undefined)));
   if (ctx.json) printJson(q);
-  else ctx.out(`answered ${q.id} (${q.from}): ${safeText(q.answer!)}`);
+  else ctx.out(`answered ${q.id} (${q.from}): ${oneLine(q.answer!)}`);
   return 0;
 }

@@ -1,5 +1,5 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
-import { printJson, safeText, table } from '../output.js';
+import { printJson, table } from '../output.js';
 import { townLayout } from '../../town/layout.js';
 
 export const spec: CommandSpec = {
@@ -37,7 +37,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         ? [j.last_run.started_at, `${j.last_run.outcome}, ${(j.last_run.duration_ms ?? 0) / 1000}s`]
         : ['-', '-'];
     const next = j.blocked && j.blocked !== 'the daemon is not running' ? `(${j.blocked})` : (j.next_run ?? '-');
-    rows.push([j.name, j.schedule, safeText(`gt ${j.command.join(' ')}`), ...last, next]);
+    rows.push([j.name, j.schedule, `gt ${j.command.join(' ')}`, ...last, next]);
   }
   for (const l of table(rows)) ctx.out(l);
   return 0;

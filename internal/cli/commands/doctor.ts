@@ -1,5 +1,6 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
-import { paint, printJson, safeText } from '../output.js';
+import { paint, printJson } from '../output.js';
+import { oneLine } from '../../safe-text.js';
 
 export const spec: CommandSpec = {
   usage: 'gt doctor [--fix] [--json]',
@@ -28,7 +29,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   for (const c of report.checks) {
     const status = c.fixed ? 'fixed' : c.status;
     const tail = c.fixed ? ` -> ${c.fixed}` : c.fix_failed ? ` (fix failed: ${c.fix_failed})` : c.status !== 'ok' && c.hint ? ` (fix: ${c.hint})` : '';
-    ctx.out(`${paint(status.padEnd(5), c.fixed ? 'green' : colour[c.status])}  ${c.check.padEnd(w)}  ${safeText(c.what)}${safeText(tail)}`);
+    ctx.out(`${paint(status.padEnd(5), c.fixed ? 'green' : colour[c.status])}  ${c.check.padEnd(w)}  ${oneLine(c.what)}${oneLine(tail)}`);
   }
   ctx.out(`${report.counts.ok} ok, ${report.counts.warn} warn, ${report.counts.fail} fail${report.checks.some((c) => c.fixed) ? `, ${report.checks.filter((c) => c.fixed).length} fixed` : ''}`);
   return report.ok ? 0 : 1;

@@ -1,5 +1,5 @@
 import type { CommandContext, CommandSpec } from '../spec.js';
-import { printJson, safeText, table } from '../output.js';
+import { printJson, table } from '../output.js';
 import { runWithLedger, shortTime } from './bead-common.js';
 
 export const spec: CommandSpec = {
@@ -22,7 +22,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const rows = [['ID', 'ASKED', 'FROM', 'EXPIRES', 'QUESTION']];
   for (const q of qs) {
     const opts = q.options ? ` [${q.options.join('/')}]` : '';
-    rows.push([q.id, shortTime(q.created_at), q.from, shortTime(q.expires_at), safeText(`${q.text.split('\n')[0]}${opts}`)]);
+    rows.push([q.id, shortTime(q.created_at), q.from, shortTime(q.expires_at), `${q.text.split('\n')[0]}${opts}`]);
   }
   for (const l of table(rows)) ctx.out(l);
   return 0;
