@@ -166,7 +166,8 @@ function serveConnection<C>(sock: net.Socket, opts: ControlServerOptions<C>, lim
     }
   }, Math.min(1_000, limits.lineTimeoutMs)).unref();
   sock.setTimeout(limits.idleTimeoutMs, () => {
-    if (!streaming && pending === 0) drop('idle', `idle for ${limits.idleTimeoutMs}ms`);
+    if (framer.partialSince !== undefined) drop('slow-line', `a request line was not finished within ${Date.now() - framer.partialSince}ms`);
+    else if (!streaming && pending === 0) drop('idle', `idle for ${limits.idleTimeoutMs}ms`);
     // A long request (a tick) was in flight: watch the quiet that follows it too.
     else if (!streaming) sock.setTimeout(limits.idleTimeoutMs);
   });
