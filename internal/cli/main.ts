@@ -1,5 +1,6 @@
 import { gtVersion as version } from '../fsx/package-root.js';
 import { EXIT, GtError, UsageError, isGtError, messageOf } from '../errors.js';
+import { oneLine } from '../safe-text.js';
 import { COMMANDS, GROUP_SUMMARIES, type CommandEntry } from './registry.js';
 import { formatHelp, parseCommandArgs } from './parse.js';
 import type { CommandContext } from './spec.js';
@@ -185,12 +186,13 @@ export async function main(argv: string[]): Promise<number> {
 export function report(e: unknown, json = false): number {
   if (isGtError(e)) {
     if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
-    process.stderr.write(`gt: ${e.line}\n`);
+    // Messages quote what a person or an agent typed: never raw control characters on a terminal.
+    process.stderr.write(`gt: ${oneLine(e.line)}\n`);
     return e.exitCode;
   }
   const err = new GtError('IO', messageOf(e));
   if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
-  process.stderr.write(`gt: ${err.message}\n`);
+  process.stderr.write(`gt: ${oneLine(err.message)}\n`);
   if (process.env.GT_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return EXIT.error;
 }

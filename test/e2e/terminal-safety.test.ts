@@ -78,6 +78,13 @@ test('gt daemon logs: escaped, and --json gives one object per line', async () =
   assert.equal(json.at(-1), { time: '2026-01-01T00:00:00.000Z', level: 'warn', message: `log ${HOSTILE}` });
 });
 
+test('error lines quote what was typed escaped (a path with escape sequences)', async () => {
+  const r = await gt(['install', `/proc/gt-${HOSTILE}`]);
+  assert.is(r.code, 1);
+  assert.not.match(r.stderr, RAW);
+  assert.match(r.stderr, /^gt: cannot create directory \/proc\/gt-pwn \\x1b\]0;PWNED\\x07/);
+});
+
 /** Run gt with its stdout already closed by the reader, the way `| head -1` leaves it. */
 function closedReader(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
