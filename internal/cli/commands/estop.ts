@@ -3,6 +3,7 @@ import { engageEstop, readEstop } from '../../daemon/estop.js';
 import { callMethod } from '../../control/client.js';
 import { STATUS } from '../../control/protocol/messages/index.js';
 import { townLayout } from '../../town/layout.js';
+import { UsageError } from '../../errors.js';
 import { oneLine } from '../../safe-text.js';
 import { printJson } from '../output.js';
 
@@ -36,6 +37,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0;
   }
   const reason = typeof ctx.args.values.reason === 'string' ? ctx.args.values.reason.trim() || undefined : undefined;
+  if (reason !== undefined && reason.length > 500) throw new UsageError(`--reason: at most 500 characters (got ${reason.length})`);
   const r = await engageEstop(layout, reason);
   if (ctx.json) printJson(r);
   else if (r.held_in_memory) {
