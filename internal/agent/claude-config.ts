@@ -1,4 +1,5 @@
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { readTextBounded } from '../fsx/read.js';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../fsx/atomic.js';
 import { messageOf } from '../errors.js';
@@ -34,9 +35,11 @@ export function trustClaudeDirectory(env: Readonly<Record<string, string | undef
   try {
     const st = lstatSync(file);
     if (!st.isFile()) return { changed: false, file, problem: `${file} is not a regular file; left alone` };
-    if (st.size > MAX_BYTES) return { changed: false, file, problem: `${file} is over ${MAX_BYTES} bytes; left alone` };
     mode = st.mode & 0o777;
-    text = readFileSync(file, 'utf8');
+    // Through the one door: a file swapped for a FIFO or a link since the lstat is refused too.
+    const r = readTextBounded(file, { cap: MAX_BYTES, noFollow: true });
+    if (r.ok) text = r.text;
+    else if (!r.missing) return { changed: false, file, problem: `${file} ${r.invalid}; left alone` };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return { changed: false, file, problem: `cannot read ${file}: ${messageOf(e)}` };
   }

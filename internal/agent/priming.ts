@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomicSync } from '../fsx/atomic.js';
+import { openAppendNoFollow } from '../fsx/append.js';
+import { readTextBounded } from '../fsx/read.js';
 
 /**
  * Instruction files gt writes into an agent's working directory (AGENTS.md for Codex and
@@ -21,25 +23,39 @@ export interface PrimingFileResult {
   excludedIn?: string;
 }
 
+/**
+ * A small regular file in an agent's work tree (agents write there: it may be a FIFO, a link or
+ * huge), read through the one door; undefined when missing or not such a file.
+ */
+function workTreeText(path: string): { text?: string; missing: boolean } {
+  try {
+    const r = readTextBounded(path, { cap: MAX_PROJECT_FILE_BYTES, noFollow: true });
+    return r.ok ? { text: r.text, missing: false } : { missing: r.missing };
+  } catch {
+    return { missing: false };
+  }
+}
+
 /** Is this file one gt wrote (or absent)? A project's own file is never overwritten. */
 export function isGtOwned(path: string): boolean {
-  if (!existsSync(path)) return true;
-  try {
-    if (!lstatSync(path).isFile()) return false;
-    return readFileSync(path, 'utf8').slice(0, GT_FILE_MARKER.length + 2).startsWith(GT_FILE_MARKER);
-  } catch {
-    return false;
-  }
+  const r = workTreeText(path);
+  if (r.missing && !lstatExists(path)) return true;
+  return r.text !== undefined && r.text.slice(0, GT_FILE_MARKER.length + 2).startsWith(GT_FILE_MARKER);
 }
 
 /** A project's own instruction file (e.g. a tracked AGENTS.md), for a CLI that reads one file in its place. */
 export function projectFileText(path: string): string | undefined {
+  const r = workTreeText(path);
+  if (r.text === undefined || r.text.startsWith(GT_FILE_MARKER)) return undefined;
+  return r.text;
+}
+
+function lstatExists(p: string): boolean {
   try {
-    const st = lstatSync(path);
-    if (!st.isFile() || st.size > MAX_PROJECT_FILE_BYTES || isGtOwned(path)) return undefined;
-    return readFileSync(path, 'utf8');
+    lstatSync(p);
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -70,11 +86,25 @@ export function excludeFromGit(dir: string, file: string): string | undefined {
   if (rel.startsWith('..')) return undefined;
   const pattern = `/${rel.split('\\').join('/')}`;
   const exclude = join(g.common, 'info', 'exclude');
-  const cur = existsSync(exclude) ? readFileSync(exclude, 'utf8') : '';
+  // The repository is the agents' to write in: read and append only a regular file, never
+  // through a link, never blocking on a FIFO.
+  const r = readTextBounded(exclude, { cap: 'config', noFollow: true });
+  if (!r.ok && !r.missing) return undefined;
+  const cur = r.ok ? r.text : '';
   if (cur.split('\n').includes(pattern)) return exclude;
   mkdirSync(dirname(exclude), { recursive: true });
   const sep = cur === '' || cur.endsWith('\n') ? '' : '\n';
-  appendFileSync(exclude, `${sep}${cur.includes(EXCLUDE_HEADER) ? '' : `${EXCLUDE_HEADER}\n`}${pattern}\n`);
+  let fd: number;
+  try {
+    fd = openAppendNoFollow(exclude);
+  } catch {
+    return undefined;
+  }
+  try {
+    writeSync(fd, `${sep}${cur.includes(EXCLUDE_HEADER) ? '' : `${EXCLUDE_HEADER}\n`}${pattern}\n`);
+  } finally {
+    closeSync(fd);
+  }
   return exclude;
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readTextBounded } from '../fsx/read.js';
 import { z } from 'zod';
 import { parseWith } from '../config/load.js';
 import { durationMs } from '../config/schema-helpers.js';
@@ -132,10 +132,10 @@ export function parseScript(value: unknown, label = 'model-server script'): Scri
 export function loadScriptFile(path: string): Script {
   let text: string;
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new ConfigError(path, undefined, 'not a regular file; pass a JSON script file');
-    if (st.size > MAX_SCRIPT_BYTES) throw new ConfigError(path, undefined, `too large (${st.size} bytes; at most ${MAX_SCRIPT_BYTES})`);
-    text = readFileSync(path, 'utf8');
+    const r = readTextBounded(path, { cap: MAX_SCRIPT_BYTES });
+    if (!r.ok && r.missing) throw new ConfigError(path, undefined, 'file is missing');
+    if (!r.ok) throw new ConfigError(path, undefined, `invalid: ${r.invalid}; pass a JSON script file`);
+    text = r.text;
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError(path, undefined, errnoCode(e) === 'ENOENT' ? 'file is missing' : `cannot read: ${messageOf(e)}`);

@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { constants } from 'node:os';
+import { readTextBounded } from '../fsx/read.js';
+import { readHeartbeatFileAt } from '../config/heartbeat-file.js';
 import { join } from 'node:path';
 import type { DaemonSettings } from '../config/daemon-settings.js';
 import type { Settings } from '../config/settings.js';
@@ -56,7 +58,8 @@ export function ensureGtShim(town: string): string {
   const text = `#!/bin/sh\n# Written by gt: the town's gt for its agents.\nexec ${q(process.execPath)} ${q(gtMainJs())} "$@"\n`;
   let cur: string | undefined;
   try {
-    cur = readFileSync(shim, 'utf8');
+    const r = readTextBounded(shim, { cap: 'small', noFollow: true });
+    cur = r.ok ? r.text : undefined;
   } catch {
     cur = undefined;
   }
@@ -70,7 +73,9 @@ export function ensureGtShim(town: string): string {
 /** The conversation id the CLI's SessionStart hook recorded for this session, if any. */
 export function lastConversation(town: string, session: string): string | undefined {
   try {
-    const id = readFileSync(join(townLayout(town).agentStateDir(session), 'session-id'), 'utf8').trim();
+    // Written by the CLI's hook inside the agent's session: a small regular file, or nothing.
+    const r = readTextBounded(join(townLayout(town).agentStateDir(session), 'session-id'), { cap: 'small', noFollow: true });
+    const id = r.ok ? r.text.trim() : '';
     return /^[A-Za-z0-9_-]{1,128}$/.test(id) ? id : undefined;
   } catch {
     return undefined;
@@ -138,8 +143,9 @@ export async function launchAgent(ctx: LaunchContext, spec: AgentSpec, opts: { h
 /** Has the agent reported (its heartbeat file written) since `t`? Its CLI's hooks are running: it is up. */
 function reportedSince(file: string, t: number): boolean {
   try {
-    const hb = JSON.parse(readFileSync(file, 'utf8')) as { timestamp?: unknown };
-    return typeof hb.timestamp === 'string' && Date.parse(hb.timestamp) >= t - 1;
+    // The one heartbeat reader: bounded, never blocking on a FIFO an agent left there.
+    const hb = readHeartbeatFileAt(file, file);
+    return hb !== undefined && Date.parse(hb.timestamp) >= t - 1;
   } catch {
     return false;
   }

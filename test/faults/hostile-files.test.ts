@@ -116,6 +116,19 @@ test('an agent heartbeat file as a FIFO, a /dev/zero link, a 1 GB file: ticks go
   assert.is(ft.panePid('hq-mayor'), mayor, 'the mayor was not restarted because of its heartbeat file');
 });
 
+test('a FIFO at the heartbeat file of an agent being restarted: the start is not stalled, ticks go on', async () => {
+  const file = join(ft.root, '.runtime', 'heartbeats', 'hq-mayor.json');
+  const mark = ft.log().length;
+  plant(file, 'fifo');
+  ft.tmux('kill-session', '-t', '=hq-mayor');
+  // The start watches this file for the agent's first report; the agent replaces it (rename).
+  await waitFor('mayor restarted', () => matching(ft.log().slice(mark), /\bstarted mayor\b/).length >= 1, 30_000);
+  await waitFor('mayor alive', alive, 30_000);
+  await ft.waitTicks(5);
+  assert.equal(daemonPids(ft.root), [daemon]);
+  assert.equal(matching(ft.log().slice(mark), /tick failed|uncaught|unhandled/), []);
+});
+
 test('settings/daemon.json as a FIFO, a /dev/zero link, a 1 GB file: ticks go on, one warning each', async () => {
   const file = join(ft.root, 'settings', 'daemon.json');
   const original = readFileSync(file, 'utf8');

@@ -1,4 +1,5 @@
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
+import { readTextBounded } from '../../fsx/read.js';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../../fsx/atomic.js';
 import { GEMINI_HOOK_EVENTS } from '../hooks/events.js';
@@ -16,11 +17,8 @@ function gtOwnsSettings(path: string): boolean {
   } catch {
     return true;
   }
-  try {
-    return readFileSync(path, 'utf8').split('\n', 1)[0] === GEMINI_SETTINGS_MARKER;
-  } catch {
-    return false;
-  }
+  const r = readTextBounded(path, { cap: 'config', noFollow: true });
+  return r.ok && r.text.split('\n', 1)[0] === GEMINI_SETTINGS_MARKER;
 }
 
 /**
