@@ -68,7 +68,12 @@ export async function townDown(town: string): Promise<DownResult> {
     // The town's server is kept alive while empty (for the fast path); with nothing left to run,
     // it goes too. Only this town's server: its socket name is derived from the town path.
     if (sweep.remaining.length === 0) await killServer(tmux).catch(() => undefined);
-    await recordStops(layout);
+    try {
+      await recordStops(layout);
+    } catch (e) {
+      // Everything is stopped; only the record is missing (a read-only or full disk): said, not fatal.
+      notes.push(`could not record the stops in daemon/restart_state.json (${describeWriteError(e)}): the next daemon may count them as crashes (gt daemon clear-backoff --all)`);
+    }
     const all = [...new Set([...sessions.sessions, ...sweep.sessions])].sort();
     return {
       sessions: all,

@@ -3,7 +3,7 @@ import { gtVersion } from '../fsx/package-root.js';
 import { randomBytes } from 'node:crypto';
 import { assertSocketPathFits } from '../control/socket-path.js';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { ConfigError, GtError, messageOf } from '../errors.js';
+import { ConfigError, GtError, describeWriteError, messageOf } from '../errors.js';
 import { tryLockExclusive } from '../fsx/flock.js';
 import { readPidFile, removePidFileIfOwned, writePidFile } from '../fsx/pidfile.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
@@ -110,6 +110,19 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
   };
   writeDaemonState(layout.daemonState, state);
 
+  // state.json is a record for people; a read-only or full disk must not stop the ticks. Said once
+  // per episode; `gt daemon status` answers from memory meanwhile.
+  let stateWriteFailed = false;
+  const recordState = (): void => {
+    try {
+      writeDaemonState(layout.daemonState, state);
+      stateWriteFailed = false;
+    } catch (e) {
+      if (!stateWriteFailed) log.warn(`could not write daemon/state.json: ${describeWriteError(e)} (gt daemon status answers from memory)`);
+      stateWriteFailed = true;
+    }
+  };
+
   const events = new EventBus();
   const estop = new EstopControl(layout, log);
   const abort = new AbortController();
@@ -142,7 +155,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
       state.next_tick_reason = next.reason;
       state.next_interval_tick = new Date(ticker.nextIntervalAt).toISOString();
       state.recovery_interval_ms = ticker.interval;
-      writeDaemonState(layout.daemonState, state);
+      recordState();
     },
     runTick: async (reasons) => {
       if (!existsSync(layout.townFile)) {

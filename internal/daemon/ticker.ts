@@ -145,7 +145,12 @@ export class Ticker<R = void> {
       target = { at: intervalAt, reason: INTERVAL_REASON };
     }
     this.scheduled = target;
-    this.opts.onSchedule?.(target);
+    try {
+      this.opts.onSchedule?.(target);
+    } catch (e) {
+      // Recording the wake (state.json on a full disk) must never stop the wakes themselves.
+      this.opts.onError(e);
+    }
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
