@@ -1,7 +1,9 @@
 /**
  * Fault 10: lifecycle requests. `gt handoff --cycle`, run with an agent's own environment, restarts
  * exactly that session, exactly once (its pane pid changes once, the others never); the request is
- * claimed (closed). A request 7 hours old is deleted without any action.
+ * claimed (closed). A request 7 hours old is deleted without any action. A forged request (a
+ * person's, or another rig's polecat naming this rig's refinery) is refused by its recorded
+ * sender: nothing restarts, one log line names who really sent it.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -133,6 +135,36 @@ test('a 7-hour-old lifecycle request is deleted without action', async () => {
   for (const s of ALL) assert.is(seen.get(s)!.length, 1, `${s} untouched`);
   assert.is(ft.panePid('hq-mayor'), mayorPid);
   assert.not.ok((await ft.inbox('deacon/')).some((m) => m.id === old.id), 'deleted, not just closed');
+});
+
+test('forged lifecycle requests (a person; another rig\'s polecat) are refused by their recorded sender and logged once', async () => {
+  const sample = samplePanes();
+  const mark = ft.log().length;
+  const send = async (env: Record<string, string>, subject: string): Promise<string> => {
+    const r = await gt(['mail', 'send', 'deacon/', '-s', subject, '-m', '{"action":"shutdown"}', '--json', '--town', ft.root], { env });
+    assert.is(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { id: string }).id;
+  };
+  // A person at a shell (no agent identity: the ledger records "overseer").
+  const byPerson = await send({ GT_ROLE: '' }, 'LIFECYCLE: deacon/ requesting shutdown');
+  // A polecat of another rig naming this rig's refinery.
+  const byPolecat = await send({ GT_ROLE: 'polecat', GT_RIG: 'other', GT_POLECAT: 'nux' }, 'LIFECYCLE: cyc/refinery requesting shutdown');
+  for (let i = 0; i < 3; i++) await ft.gtOk(['daemon', 'tick']);
+  const seen = sample.stop();
+
+  for (const s of ALL) assert.is(seen.get(s)!.length, 1, `${s} untouched: ${seen.get(s)!.join(' -> ')}`);
+  assert.ok(await alive(), 'every agent still alive');
+  const after = ft.log().slice(mark);
+  assert.equal(matching(after, /\b(started|restarted|killed) [a-z]/), [], after.join('\n'));
+  const person = matching(after, new RegExp(`lifecycle request ${byPerson} \\(shutdown deacon\\) refused: sent by "overseer"`));
+  assert.is(person.length, 1, after.join('\n'));
+  const polecat = matching(after, new RegExp(`lifecycle request ${byPolecat} \\(shutdown cyc/refinery\\) refused: sent by "other/polecats/nux"`));
+  assert.is(polecat.length, 1, after.join('\n'));
+  // The victim is never blamed: no line says the request came from the agent it names.
+  assert.equal(matching(after, /from (deacon\/|cyc\/refinery) claimed/), [], after.join('\n'));
+  // Kept as a record, closed.
+  const inbox = await ft.inbox('deacon/');
+  for (const id of [byPerson, byPolecat]) assert.is(inbox.find((m) => m.id === id)?.status, 'closed', id);
 });
 
 test.run();

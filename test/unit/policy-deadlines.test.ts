@@ -129,7 +129,7 @@ test('crash loop decays: tried again stable_after after its last crash', () => {
 });
 
 test('lifecycle request max age: one that waits for an unobservable sender expires then', () => {
-  const req = { id: 'm1', from: 'myrig/witness', action: 'cycle' as const, createdAt: T0 - HOUR };
+  const req = { id: 'm1', from: 'myrig/witness', sender: 'myrig/witness', action: 'cycle' as const, createdAt: T0 - HOUR };
   flipsAt({ observe: (now) => observation(now, [observedAgent(WITNESS, { liveness: 'unknown' })], { lifecycle: [req] }) }, T0, 'lifecycle request m1 expires', T0 + 5 * HOUR);
 });
 

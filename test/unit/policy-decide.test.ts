@@ -138,7 +138,7 @@ test('gates: no destructive action at all, one log line per gate episode', () =>
         agent(REFINERY, { bead: { agent_state: 'dead', hook_bead: null, updated_at: now } }),
         polecat({ heartbeat: { timestamp: old }, bead: { agent_state: 'working', hook_bead: 'mr-1', updated_at: old } }),
       ],
-      { now, gates, deaconHeartbeat: { timestamp: old }, lifecycle: [{ id: 'm1', from: 'myrig/witness', action: 'cycle', createdAt: now }] },
+      { now, gates, deaconHeartbeat: { timestamp: old }, lifecycle: [{ id: 'm1', from: 'myrig/witness', sender: 'myrig/witness', action: 'cycle', createdAt: now }] },
     );
   const inRestart = emptyRestartState();
   let d = run(messy(T0, { shutdownLock: true, estop: false }), inRestart);
@@ -292,7 +292,7 @@ test('deacon heartbeat: fresh nothing; stale with work -> HEALTH_CHECK nudge; ve
   assert.equal(show(at(6 * MIN, []).actions), []);
   assert.equal(show(at(5 * HOUR, []).actions), []);
   // A pending lifecycle request is work in flight too (from an agent that is not observed here).
-  const withRequest = run(obs([agent(DEACON)], { deaconHeartbeat: { timestamp: T0 - 6 * MIN }, lifecycle: [{ id: 'm1', from: 'myrig/witness', action: 'cycle', createdAt: T0 }] }));
+  const withRequest = run(obs([agent(DEACON)], { deaconHeartbeat: { timestamp: T0 - 6 * MIN }, lifecycle: [{ id: 'm1', from: 'myrig/witness', sender: 'myrig/witness', action: 'cycle', createdAt: T0 }] }));
   assert.ok(show(withRequest.actions).includes('nudge deacon'));
   // Missing (or corrupt) heartbeat file with work in flight and no start on record: very stale.
   assert.equal(show(run(obs([agent(DEACON), work], { deaconHeartbeat: null })).actions), ['restart deacon']);
@@ -328,16 +328,16 @@ test('deacon grace longer than stale_after: no nudge inside it, until the first 
 });
 
 test('lifecycle: a 7h-old request is deleted without acting', () => {
-  const req: LifecycleRequest = { id: 'm-old', from: 'myrig/witness', action: 'restart', createdAt: T0 - 7 * HOUR };
+  const req: LifecycleRequest = { id: 'm-old', from: 'myrig/witness', sender: 'myrig/witness', action: 'restart', createdAt: T0 - 7 * HOUR };
   assert.equal(show(run(obs([agent(WITNESS)], { lifecycle: [req] })).actions), ['deleteLifecycle m-old']);
 });
 
 test('lifecycle: claim first, then restart/kill the sender; every identity form is accepted', () => {
   const reqs: LifecycleRequest[] = [
-    { id: 'm1', from: 'myrig/toast', action: 'cycle', createdAt: T0 - MIN },
-    { id: 'm2', from: 'mayor/', action: 'shutdown', createdAt: T0 - 2 * MIN },
-    { id: 'm3', from: 'myrig/refinery', action: 'restart', createdAt: T0 - 3 * MIN },
-    { id: 'm4', from: 'myrig/polecats/toast', action: 'cycle', createdAt: T0 - 30 * S },
+    { id: 'm1', from: 'myrig/toast', sender: 'myrig/toast', action: 'cycle', createdAt: T0 - MIN },
+    { id: 'm2', from: 'mayor/', sender: 'mayor/', action: 'shutdown', createdAt: T0 - 2 * MIN },
+    { id: 'm3', from: 'myrig/refinery', sender: 'myrig/refinery', action: 'restart', createdAt: T0 - 3 * MIN },
+    { id: 'm4', from: 'myrig/polecats/toast', sender: 'myrig/polecats/toast', action: 'cycle', createdAt: T0 - 30 * S },
   ];
   const d = run(obs([agent(MAYOR), agent(REFINERY, { liveness: 'dead' }), polecat()], { lifecycle: reqs }));
   assert.equal(show(d.actions), [
@@ -355,7 +355,7 @@ test('lifecycle: claim first, then restart/kill the sender; every identity form 
 });
 
 test('lifecycle: a shutdown is a deliberate stop, not a crash, and keeps the agent down until released (gt up)', () => {
-  const req: LifecycleRequest = { id: 'm1', from: 'mayor/', action: 'shutdown', createdAt: T0 - S };
+  const req: LifecycleRequest = { id: 'm1', from: 'mayor/', sender: 'mayor/', action: 'shutdown', createdAt: T0 - S };
   const d = run(obs([agent(MAYOR, { run: { since: T0 - 10 * S, pid: 5 } })], { lifecycle: [req] }), started('mayor', T0 - 10 * S));
   assert.equal(show(d.actions), ['claimLifecycle m1', 'kill mayor']);
   const t = d.restart.agents.mayor!;
@@ -370,15 +370,48 @@ test('lifecycle: a shutdown is a deliberate stop, not a crash, and keeps the age
   assert.equal(show(up.actions), ['start mayor']);
 });
 
+test('lifecycle: only the agent, the deacon, the mayor or its rig witness may ask; anything else is refused by its recorded sender', () => {
+  const asked = (sender: string, from = 'myrig/refinery', action: LifecycleRequest['action'] = 'shutdown') =>
+    run(obs([agent(DEACON), agent(MAYOR), agent(WITNESS), agent(REFINERY), polecat()], { lifecycle: [{ id: 'm1', from, sender, action, createdAt: T0 - S }] }));
+  // Allowed: the agent itself (any identity form), the deacon, the mayor, its own rig's witness.
+  for (const sender of ['myrig/refinery', 'deacon/', 'deacon', 'mayor/', 'myrig/witness']) {
+    assert.equal(show(asked(sender).actions), ['claimLifecycle m1', 'kill myrig/refinery'], `sent by ${sender}`);
+  }
+  // Refused: a person, another rig's polecat, another rig's witness, a polecat of the same rig,
+  // the refinery naming the deacon, boot, a crew member. Claimed (kept closed as the record),
+  // nothing else done, and the claim carries the one line naming the real sender.
+  const refused: Array<[string, string]> = [
+    ['overseer', 'myrig/refinery'],
+    ['otherrig/polecats/nux', 'myrig/refinery'],
+    ['otherrig/witness', 'myrig/refinery'],
+    ['myrig/polecats/toast', 'myrig/refinery'],
+    ['myrig/refinery', 'deacon/'],
+    ['boot', 'mayor/'],
+    ['myrig/crew/ann', 'myrig/polecats/toast'],
+  ];
+  for (const [sender, from] of refused) {
+    const d = asked(sender, from);
+    assert.equal(show(d.actions), ['claimLifecycle m1'], `${sender} asking for ${from}`);
+    const claim = d.actions[0] as Extract<Action, { type: 'claimLifecycle' }>;
+    assert.ok(claim.refused, `${sender} asking for ${from}: refused`);
+    assert.ok(claim.refused!.includes(`sent by ${JSON.stringify(sender)}`), claim.refused);
+    assert.ok(claim.refused!.startsWith('lifecycle request m1 (shutdown '), claim.refused);
+  }
+  // A refused cycle is not a voluntary restart either: the tracker is untouched.
+  const d = asked('overseer', 'myrig/refinery', 'cycle');
+  assert.equal(show(d.actions), ['claimLifecycle m1']);
+  assert.is(d.restart.agents['myrig/refinery'], undefined);
+});
+
 test('lifecycle: an unknown sender is logged once and claimed; an unobservable sender waits', () => {
-  const req: LifecycleRequest = { id: 'm9', from: 'otherrig/ghost', action: 'cycle', createdAt: T0 - MIN };
-  const bad: LifecycleRequest = { id: 'm10', from: 'not an identity!', action: 'shutdown', createdAt: T0 - 30 * S };
+  const req: LifecycleRequest = { id: 'm9', from: 'otherrig/ghost', sender: 'otherrig/ghost', action: 'cycle', createdAt: T0 - MIN };
+  const bad: LifecycleRequest = { id: 'm10', from: 'not an identity!', sender: 'not an identity!', action: 'shutdown', createdAt: T0 - 30 * S };
   const d = run(obs([agent(WITNESS)], { lifecycle: [req, bad] }));
   assert.equal(show(d.actions), ['log error', 'claimLifecycle m9', 'log error', 'claimLifecycle m10']);
   // The claim did not stick (still in the inbox next tick): claimed again, not logged again.
   const again = run(obs([agent(WITNESS)], { now: T0 + MIN, lifecycle: [req, bad] }), d.restart, d.notify);
   assert.equal(show(again.actions), ['claimLifecycle m9', 'claimLifecycle m10']);
-  const waiting = run(obs([agent(WITNESS, { liveness: 'unknown' })], { lifecycle: [{ ...req, from: 'myrig/witness' }] }));
+  const waiting = run(obs([agent(WITNESS, { liveness: 'unknown' })], { lifecycle: [{ ...req, from: 'myrig/witness', sender: 'myrig/witness' }] }));
   assert.equal(show(waiting.actions), []);
 });
 
@@ -399,7 +432,7 @@ test('decide never mutates its inputs', () => {
       polecat({ liveness: 'dead', workdirExists: false }),
       agent(MAYOR, { heartbeat: { timestamp: old }, bead: { agent_state: 'working', hook_bead: 'x', updated_at: old }, hookOpen: true }),
     ],
-    { deaconHeartbeat: { timestamp: T0 - 6 * MIN }, lifecycle: [{ id: 'm1', from: 'ghost/x', action: 'cycle', createdAt: T0 }] },
+    { deaconHeartbeat: { timestamp: T0 - 6 * MIN }, lifecycle: [{ id: 'm1', from: 'ghost/x', sender: 'ghost/x', action: 'cycle', createdAt: T0 }] },
   );
   const restart = withAgentRestart(started('myrig/refinery', T0 - 10 * S), 'deacon', { ...emptyAgentRestart(), lastStart: T0 - HOUR });
   const notify = emptyNotifyState();

@@ -36,9 +36,13 @@ export function actLedger(engine: EngineView, actions: readonly Action[], notify
             l.sendMail({ from: DAEMON_SENDER, to: a.to, subject: a.subject, body: a.body });
             log.info(`mail to ${a.to}: ${a.subject}`);
           } else if (a.type === 'claimLifecycle') {
-            // Claimed by someone else (another daemon run, a person): not ours to act on.
-            if (!l.claimMail(a.id)) claimedElsewhere.add(a.from);
-            log.info(`lifecycle request ${a.id} from ${a.from} claimed`);
+            const mine = l.claimMail(a.id);
+            if (a.refused !== undefined) log.warn(a.refused);
+            else {
+              // Claimed by someone else (another daemon run, a person): not ours to act on.
+              if (!mine) claimedElsewhere.add(a.from);
+              log.info(`lifecycle request ${a.id} from ${a.from} claimed`);
+            }
           } else {
             l.deleteMail(a.id);
             log.info(`lifecycle request ${a.id} from ${a.from} deleted without action: ${a.reason}`);

@@ -191,7 +191,7 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
       engine.warnOnce(`lifecycle:${m.id}`, `deacon/ mail ${m.id} "${m.subject}" is not a lifecycle request (expected "LIFECYCLE: <identity> requesting cycle|restart|shutdown"); ignored`);
       continue;
     }
-    lifecycle.push({ id: m.id, from: match[1]!, action: match[2] as LifecycleRequest['action'], createdAt: Date.parse(m.created_at) });
+    lifecycle.push({ id: m.id, from: match[1]!, sender: m.from, action: match[2] as LifecycleRequest['action'], createdAt: Date.parse(m.created_at) });
   }
 
   return { obs: { now, gates, agents, deaconHeartbeat: deacon ? { timestamp: Date.parse(deacon.timestamp) } : null, lifecycle }, snap, procMs };

@@ -72,6 +72,8 @@ export interface ClaimLifecycleAction {
   type: 'claimLifecycle';
   id: string;
   from: string;
+  /** Claimed without acting: why (a sender who may not ask for it). act logs this as its one line. */
+  refused?: string;
 }
 
 export interface DeleteLifecycleAction {

@@ -68,5 +68,5 @@ export type { Decision } from './decide.js';
 export type { Wake } from './context.js';
 export { decide } from './decide.js';
 export { isManaged } from './agent-policy.js';
-export { canonicalIdentity } from './lifecycle.js';
+export { canonicalIdentity } from './lifecycle-sender.js';
 export { MAYOR, formatDuration, supervisorOf, witnessOf } from './messages.js';

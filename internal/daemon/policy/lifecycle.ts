@@ -1,23 +1,15 @@
-import { identityOf, parseIdentity } from '../../session/names.js';
 import type { DecideContext } from './context.js';
 import { formatDuration } from './messages.js';
 import type { LifecycleRequest, ObservedAgent } from './observation.js';
+import { canonicalIdentity, lifecycleSenderAllowed, refusedLine } from './lifecycle-sender.js';
 import { recordStop } from './restart-tracker.js';
 import { tryStart } from './start.js';
 
 /**
  * Lifecycle requests (`gt handoff`): claim before acting so a crash mid-action never repeats it,
- * delete stale ones without acting, and log an unknown sender once without retrying.
+ * delete stale ones without acting, log an unknown agent once without retrying, and refuse a
+ * request whose recorded sender may not ask for it (lifecycle-sender.ts).
  */
-
-/** The canonical identity of any form gt mail produces, or undefined if it is not one. */
-export function canonicalIdentity(from: string): string | undefined {
-  try {
-    return identityOf(parseIdentity(from));
-  } catch {
-    return undefined;
-  }
-}
 
 export function isExpired(ctx: DecideContext, r: LifecycleRequest): boolean {
   return ctx.now - r.createdAt >= ctx.cfg.lifecycle.max_age;
@@ -38,6 +30,12 @@ export function decideLifecycle(ctx: DecideContext): Set<string> {
     if (!a) {
       ctx.logOnce('error', 'lifecycle-unknown', `lifecycle:${r.id}`, 'unknown', `lifecycle request ${r.id} from unknown agent ${JSON.stringify(r.from)} (${r.action}); ignored`);
       ctx.push({ type: 'claimLifecycle', id: r.id, from: r.from });
+      continue;
+    }
+    // Only the agent, the deacon, the mayor or its rig's witness may ask: anything else is closed
+    // unanswered (kept as a record) with one line naming who really sent it.
+    if (!lifecycleSenderAllowed(r.sender, a.spec)) {
+      ctx.push({ type: 'claimLifecycle', id: r.id, from: r.from, refused: refusedLine(r.id, r.action, a.spec.identity, r.sender, a.spec.rig) });
       continue;
     }
     // tmux could not be asked (or the session is still starting): leave the request for a tick

@@ -85,8 +85,10 @@ export type LifecycleAction = 'cycle' | 'restart' | 'shutdown';
 export interface LifecycleRequest {
   /** The mail bead id: what claimLifecycle closes and deleteLifecycle deletes. */
   id: string;
-  /** The sender, in any identity form gt mail produces (`myrig/toast`, `deacon/`, ...). */
+  /** The agent the subject names, in any identity form gt mail produces (`myrig/toast`, `deacon/`, ...). */
   from: string;
+  /** Who sent the mail, as the ledger recorded it (`overseer` for a person): who may ask is checked against this. */
+  sender: string;
   action: LifecycleAction;
   createdAt: number;
 }
