@@ -20,6 +20,8 @@ import { Ticker } from './ticker.js';
 import { writeDaemonState, type DaemonState } from './state.js';
 import { releaseParent, tellParent } from './ipc.js';
 import { createServices } from './services.js';
+import { keeperWanted, spawnKeeper } from './keeper.js';
+import { pidRunning } from '../fsx/proc.js';
 
 /**
  * A line before the logger exists: a person at a terminal reads "gt: ..."; anywhere else (in
@@ -123,6 +125,18 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     }
   };
 
+  // The keeper starts the daemon again if this one dies without stopping (kill -9, OOM); kept
+  // alive from every tick, ended by a clean stop.
+  let keeperPid: number | undefined;
+  const ensureKeeper = (): void => {
+    if (!keeperWanted() || (keeperPid !== undefined && pidRunning(keeperPid))) return;
+    try {
+      keeperPid = spawnKeeper(layout);
+    } catch (e) {
+      log.warn(`could not start the keeper (nothing restarts the daemon if it dies): ${messageOf(e)}`);
+    }
+  };
+
   const events = new EventBus();
   const estop = new EstopControl(layout, log);
   const abort = new AbortController();
@@ -164,6 +178,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
         requestStop('town-removed');
         return { wake: null, value: undefined };
       }
+      ensureKeeper();
       const tick = engine.stats.tickCount + 1;
       const opts = nextTickOptions;
       nextTickOptions = {};
@@ -297,6 +312,15 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     rmSync(layout.controlSocket, { force: true });
   } catch (e) {
     log.warn(`could not remove daemon/control.sock: ${messageOf(e)} (harmless: the next daemon replaces it)`);
+  }
+  // A clean stop: the keeper has nothing to restart (it also reads running: false, but that
+  // record may not be writable on a sick disk).
+  if (keeperPid !== undefined && pidRunning(keeperPid)) {
+    try {
+      process.kill(keeperPid, 'SIGTERM');
+    } catch {
+      // Gone meanwhile.
+    }
   }
   log.info('daemon stopped');
   lock.release();

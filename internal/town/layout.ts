@@ -25,6 +25,8 @@ export function townLayout(root: string) {
     jobsState: join(daemonDir, 'jobs.json'),
     controlSocket: join(daemonDir, 'control.sock'),
     shutdownLock: join(daemonDir, 'shutdown.lock'),
+    /** Held by the daemon's keeper (daemon/keeper.ts): one per town. */
+    keeperLock: join(daemonDir, 'keeper.lock'),
     estop: join(root, 'ESTOP'),
     dashboardDir: join(root, 'dashboard'),
     dashboardToken: join(root, 'dashboard', 'token'),

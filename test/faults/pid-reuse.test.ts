@@ -17,7 +17,8 @@ test.after(async () => {
 });
 
 test('kill -9, then an unrelated process in daemon.pid: status 3, stop spares it, start works first time', async () => {
-  const s = await gt(['daemon', 'start', '--town', town.root]);
+  // No keeper: this test needs the killed daemon to stay dead (daemon-keeper.test.ts covers the revival).
+  const s = await gt(['daemon', 'start', '--town', town.root], { env: { GT_DAEMON_KEEPER: '0' } });
   assert.is(s.code, 0, s.stderr);
   const pidFile = join(town.root, 'daemon', 'daemon.pid');
   const [oldPid, oldNonce] = readFileSync(pidFile, 'utf8').trim().split('\n');
