@@ -64,7 +64,11 @@ export async function actAgents(engine: EngineView, actions: readonly Action[], 
       return;
     }
     if (a.type === 'restart') await killSession(opts.launch.tmux, a.agent.session);
-    const outcome = await startAgent(engine.layout, opts.launch, a.agent, { signal, healthWindowMs: engine.healthWindowMs });
+    const outcome = await startAgent(engine.layout, opts.launch, a.agent, {
+      signal,
+      healthWindowMs: engine.healthWindowMs,
+      onLeftovers: (pids) => log.info(`${a.agent.identity}: ended ${pids.length} leftover process${pids.length === 1 ? '' : 'es'} of ${a.agent.session}'s last run before starting it (pid ${pids.join(', ')})`),
+    });
     opts.started(a, outcome, engine.now());
     if (outcome.ok) {
       // What gt settled in the CLI's own files (trust for a worktree, ...) is said, never silent.

@@ -6,7 +6,7 @@ import type { AgentState } from '../../ledger/schema.js';
 import { checkWorktree } from '../../rig/worktree.js';
 import { describeStartFailure, launchAgent, type LaunchContext } from '../../session/launch.js';
 import type { AgentSpec } from '../../session/resolve.js';
-import { SessionExistsError } from '../../tmux/index.js';
+import { SessionExistsError, sweepSessionLeftovers } from '../../tmux/index.js';
 import type { TownLayout } from '../../town/layout.js';
 
 /**
@@ -34,6 +34,8 @@ export interface StartOptions {
   /** Cancels the start's slow parts (a polecat worktree's git check). */
   signal?: AbortSignal;
   healthWindowMs?: number;
+  /** Told which leftovers of the session's last run were ended before the start (pids). */
+  onLeftovers?: (pids: number[]) => void;
   /** The agent bead's state once it runs; by default working with a hook, else idle (done stays done). */
   beadState?: (current: { hook_bead: string | null; agent_state: AgentState } | undefined) => AgentState;
 }
@@ -43,6 +45,11 @@ export async function startAgent(layout: TownLayout, launch: LaunchContext, spec
     // A polecat runs in its git worktree: make sure it is still a usable checkout (this is the
     // rig's own git, which can hang; `signal` kills it when the caller's time is up).
     if (spec.role === 'polecat') await checkWorktree(join(layout.root, spec.workdir), opts.signal);
+    // What the session's last run left behind (a crashed agent's setsid child still in its work
+    // tree) ends first, so the new agent never shares its tree with the old one's children.
+    const swept = await sweepSessionLeftovers(launch.tmux, spec.session);
+    const ended = [...swept.terminated, ...swept.killed.filter((p) => !swept.terminated.includes(p))];
+    if (ended.length > 0) opts.onLeftovers?.(ended);
     const r = await launchAgent(launch, spec, { healthWindowMs: opts.healthWindowMs });
     const settled = r.planned.plan.settled;
     if (r.died) {
