@@ -1,11 +1,13 @@
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, writeSync } from 'node:fs';
+import { openOwnedAppend } from '../fsx/append.js';
 import { messageOf } from '../errors.js';
 import { lockExclusive } from '../fsx/flock.js';
 import { flockHolders } from '../fsx/proc.js';
 import type { TownLayout } from '../town/layout.js';
 import { estopFileExists } from './estop.js';
 import { formatLogLine } from './logger.js';
-import { spawnDetachedGt, startDaemon } from './start.js';
+import { daemonEnv, gtCommand, startDaemon } from './start.js';
 import { readDaemonState } from './state.js';
 
 /**
@@ -50,9 +52,27 @@ export function keeperWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /** Start a keeper beside the daemon (detached, its lines in daemon.log); its pid, or undefined. */
 export function spawnKeeper(layout: TownLayout): number | undefined {
-  const child = spawnDetachedGt(layout.root, ['daemon', 'keeper'], layout.daemonLog);
-  child.release();
+  // No fd of the town's disk held open (a writable one would keep a remount read-only from
+  // working): its lines are appended to daemon.log one at a time.
+  const { command, args } = gtCommand();
+  const child = spawn(command, [...args, 'daemon', 'keeper', '--town', layout.root], { cwd: layout.root, detached: true, stdio: 'ignore', env: daemonEnv(layout.root) });
+  child.on('error', () => undefined);
+  child.unref();
   return child.pid;
+}
+
+/** One line to daemon.log, opened and closed again (never through a planted link). */
+function appendLine(layout: TownLayout, line: string): void {
+  try {
+    const { fd } = openOwnedAppend(layout.daemonLog);
+    try {
+      writeSync(fd, line);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // A sick disk: the keeper's work matters more than its line.
+  }
 }
 
 /**
@@ -60,7 +80,7 @@ export function spawnKeeper(layout: TownLayout): number | undefined {
  * one is still handing over waits for it). Returns its exit status.
  */
 export async function runKeeper(layout: TownLayout, opts: { pollMs?: number; signal?: AbortSignal } = {}): Promise<number> {
-  const say = (level: 'info' | 'warn' | 'error', msg: string) => process.stderr.write(formatLogLine(level, `keeper: ${msg}`));
+  const say = (level: 'info' | 'warn' | 'error', msg: string) => appendLine(layout, formatLogLine(level, `keeper: ${msg}`));
   const lock = await lockExclusive(layout.keeperLock, 15_000);
   if (!lock) return 0; // Another keeper watches this town.
   let held = '';
