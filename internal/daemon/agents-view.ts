@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { settledLiveness, type Liveness } from '../agent/liveness.js';
 import { agentActivity, type Activity } from '../agent/state.js';
 import { readHeartbeatFile } from '../ledger/heartbeat.js';
-import { GtError } from '../errors.js';
-import { withLedger } from '../ledger/index.js';
+import { GtError, LedgerUnavailableError } from '../errors.js';
+import { withLedger, type Ledger } from '../ledger/index.js';
 import { agentRestart, crashesInWindow, loadRestartState, type Exit, type RestartState } from './policy/index.js';
 import { agentProcessNames, runtimeFor, signalName } from '../session/launch.js';
 import { loadLaunchContext } from '../session/context.js';
@@ -76,7 +76,7 @@ function readRestartState(path: string): RestartState {
 const ROLE_ORDER = ['mayor', 'deacon', 'boot', 'witness', 'refinery', 'polecat', 'crew'];
 
 /** Every agent the town knows of, from its settings, its tmux server and its ledger. */
-export async function listAgents(town: string): Promise<AgentRow[]> {
+export async function listAgents(town: string, opts: { onLedgerError?: (e: LedgerUnavailableError) => void } = {}): Promise<AgentRow[]> {
   const ctx = loadLaunchContext(town);
   const layout = townLayout(town);
   // The daemon's record first, the live look second: the daemon saves its record after a tick's
@@ -97,7 +97,15 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
   }
   const askedAt = new Map<string, string>();
   if (existsSync(layout.ledgerFile)) {
-    const { beads, questions } = withLedger(layout, (l) => ({ beads: l.listAgentBeads(), questions: l.openQuestions() }));
+    let beads: ReturnType<Ledger['listAgentBeads']> = [];
+    let questions: ReturnType<Ledger['openQuestions']> = [];
+    try {
+      ({ beads, questions } = withLedger(layout, (l) => ({ beads: l.listAgentBeads(), questions: l.openQuestions() })));
+    } catch (e) {
+      // A caller that says so (gt status) shows the sessions and the ledger's problem beside them.
+      if (!(e instanceof LedgerUnavailableError) || !opts.onLedgerError) throw e;
+      opts.onLedgerError(e);
+    }
     // Oldest first: an agent's first open question is when it began to wait.
     for (const q of questions) if (!askedAt.has(q.from)) askedAt.set(q.from, q.created_at);
     for (const b of beads) {

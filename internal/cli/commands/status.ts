@@ -4,7 +4,9 @@ import { daemonStatus } from '../../daemon/status.js';
 import { listAgents } from '../../daemon/agents-view.js';
 import { townLayout } from '../../town/layout.js';
 import { readRigs } from '../../town/rigs.js';
-import { withLedger } from '../../ledger/index.js';
+import { ledgerDeleted, withLedger, type Ledger } from '../../ledger/index.js';
+import { ledgerMissingError } from '../../ledger/db.js';
+import { LedgerUnavailableError } from '../../errors.js';
 import { activityText } from '../../agent/state.js';
 import { printJson, table } from '../output.js';
 
@@ -17,14 +19,23 @@ export const spec: CommandSpec = {
 export async function run(ctx: CommandContext): Promise<number> {
   const town = ctx.town();
   const layout = townLayout(town);
-  const [daemon, agents] = await Promise.all([daemonStatus(layout), listAgents(town)]);
+  // An unusable ledger (corrupt, deleted, full disk) is shown, not fatal: the rest still tells.
+  let ledgerProblem: LedgerUnavailableError | undefined;
+  const onLedgerError = (e: LedgerUnavailableError) => (ledgerProblem ??= e);
+  const [daemon, agents] = await Promise.all([daemonStatus(layout), listAgents(town, { onLedgerError })]);
   const rigs = readRigs(layout).rigs;
-  const ledger = existsSync(layout.ledgerFile)
-    ? withLedger(layout, (l) => ({
-        work: l.listBeads({ type: 'task', status: ['open', 'hooked', 'in_progress'] }),
-        unread: l.unreadCounts(),
-      }))
-    : { work: [], unread: {} as Record<string, number> };
+  let ledger = { work: [] as ReturnType<typeof readWork>['work'], unread: {} as Record<string, number> };
+  if (ledgerDeleted(layout.beadsDir, layout.ledgerFile)) onLedgerError(ledgerMissingError(layout.ledgerFile));
+  else if (existsSync(layout.ledgerFile)) {
+    try {
+      ledger = withLedger(layout, readWork);
+    } catch (e) {
+      if (!(e instanceof LedgerUnavailableError)) throw e;
+      onLedgerError(e);
+    }
+  }
+  const ledgerState = ledgerProblem ? { ok: false, problem: ledgerProblem.problem, message: ledgerProblem.line } : { ok: true };
+  const degraded = daemon.running ? daemon.degraded : undefined;
   const work = ledger.work.map((b) => ({ id: b.id, title: b.title, status: b.status, assignee: b.assignee }));
   // Agents waiting for a person (a blocking screen, or their own report): what the daemon mails
   // the mayor as NEEDS_HUMAN and never restarts or nudges.
@@ -32,11 +43,13 @@ export async function run(ctx: CommandContext): Promise<number> {
     .filter((a) => a.activity.state === 'blocked')
     .map((a) => ({ agent: a.identity, reason: a.activity.reason ?? 'unknown', screen: a.activity.screen ?? null, since: a.activity.since, answer: `gt attach ${a.identity}` }));
   if (ctx.json) {
-    printJson({ town, daemon, rigs, agents, needs_human: needsHuman, work, unread_mail: ledger.unread });
+    printJson({ town, daemon, ledger: ledgerState, rigs, agents, needs_human: needsHuman, work, unread_mail: ledger.unread });
     return 0;
   }
   ctx.out(`town ${town}`);
-  ctx.out(daemon.running ? `daemon running (pid ${daemon.pid}, ${daemon.tick_count} ticks)` : 'daemon not running');
+  ctx.out(daemon.running ? `daemon running (pid ${daemon.pid}, ${daemon.tick_count} ticks)${degraded ? ', DEGRADED' : ''}` : 'daemon not running');
+  if (degraded) ctx.out(`  degraded since ${degraded.since}: supervising from the ledger as read at ${degraded.last_good ?? 'never'}; no mail or ledger writes`);
+  if (ledgerProblem) ctx.out(`ledger: ${ledgerProblem.problem}: ${ledgerProblem.line}`);
   const rigRows = Object.entries(rigs).map(([n, r]) => [n, r.prefix, r.state ?? 'active', r.git_url]);
   ctx.out(`rigs: ${rigRows.length || 'none'}`);
   for (const l of table(rigRows)) ctx.out(`  ${l}`);
@@ -52,4 +65,11 @@ export async function run(ctx: CommandContext): Promise<number> {
   const unread = Object.entries(ledger.unread);
   ctx.out(`unread mail: ${unread.length ? unread.map(([a, n]) => `${a} ${n}`).join(', ') : 'none'}`);
   return 0;
+}
+
+function readWork(l: Ledger) {
+  return {
+    work: l.listBeads({ type: 'task', status: ['open', 'hooked', 'in_progress'] }),
+    unread: l.unreadCounts(),
+  };
 }

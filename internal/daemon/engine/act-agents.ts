@@ -17,6 +17,8 @@ export interface AgentActOptions {
   launch: LaunchContext;
   /** Longest one rig's actions may take; a hung rig is abandoned for this tick, the rest go on. */
   rigTimeoutMs: number;
+  /** False in degraded mode: starts leave the agent beads alone (the ledger is unusable). */
+  ledgerWrites?: boolean;
   /** Identities whose lifecycle request someone else claimed: their actions are skipped. */
   skip: ReadonlySet<string>;
   /** Each start's outcome, when it settles (possibly after act returned, for an abandoned rig). */
@@ -64,7 +66,7 @@ export async function actAgents(engine: EngineView, actions: readonly Action[], 
       return;
     }
     if (a.type === 'restart') await killSession(opts.launch.tmux, a.agent.session);
-    const outcome = await startAgent(engine.layout, opts.launch, a.agent, { signal, healthWindowMs: engine.healthWindowMs });
+    const outcome = await startAgent(engine.layout, opts.launch, a.agent, { signal, healthWindowMs: engine.healthWindowMs, recordBead: opts.ledgerWrites !== false });
     opts.started(a, outcome, engine.now());
     if (outcome.ok) {
       // What gt settled in the CLI's own files (trust for a worktree, ...) is said, never silent.

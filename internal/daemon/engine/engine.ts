@@ -25,7 +25,10 @@ import {
 import { summarize, type AgentSummary, type StartResult } from '../policy/summary.js';
 import { actAgents } from './act-agents.js';
 import { actLedger } from './act-ledger.js';
+import { LedgerHealth, type DegradedInfo } from './ledger-health.js';
 import { observe, readTown } from './observe.js';
+import { settleOutbox, withOutbox, withoutOutbox } from './outbox.js';
+import { applyLedgerStatus } from '../policy/ledger-degraded.js';
 import type { EngineView, Reporter } from './view.js';
 
 /** What the daemon builds once (daemon/run.ts) and every tick uses. */
@@ -92,6 +95,7 @@ export class Engine implements EngineView {
   readonly now: () => number;
   readonly healthWindowMs: number | undefined;
   readonly stats: TickStats = { tickCount: 0, lastTick: null, lastTickMs: null, lastTickActions: {} };
+  readonly ledgerHealth: LedgerHealth;
   private readonly emit: ((event: Record<string, unknown>) => void) | undefined;
   /** Problems already reported (file corrupt, bad runtime, ...): reported again only after they clear. */
   private readonly warned = new Set<string>();
@@ -111,6 +115,12 @@ export class Engine implements EngineView {
     this.now = deps.clock;
     this.emit = deps.emit;
     this.healthWindowMs = deps.healthWindowMs;
+    this.ledgerHealth = new LedgerHealth(deps.layout);
+  }
+
+  /** Set while the ledger is unusable and the daemon runs in degraded mode (state.json, gt status). */
+  get degraded(): DegradedInfo | null {
+    return this.ledgerHealth.degraded;
   }
 
   /** Report a problem with one input once per distinct problem (not every tick). */
@@ -170,11 +180,14 @@ export class Engine implements EngineView {
     else this.resolved('notify_state');
 
     const town = readTown(this);
-    const { obs, snap, procMs } = await observe(this, town);
+    const { obs, snap, procMs, outbox } = await observe(this, town);
     if (snap.ok) this.serverPid = snap.serverPid;
     await this.maintainHooks(snap.ok ? snap.serverPid : undefined);
 
-    const decision = decide(obs, town.settings, restart, ns.state);
+    // Mail dedup slots come from the ledger's outbox (written with their mail), the rest from the file.
+    const outboxKeys = new Set(outbox.map((s) => s.key));
+    const ledgerStatus = this.ledgerHealth.status;
+    const decision = applyLedgerStatus(decide(obs, town.settings, restart, withOutbox(ns.state, outbox)), ledgerStatus, obs.now);
     const gated = obs.gates.estop || obs.gates.shutdownLock;
     const counts: Record<string, number> = {};
     const report: Reporter = (a, ok, detail) => {
@@ -193,6 +206,7 @@ export class Engine implements EngineView {
     };
 
     const ledger = actLedger(this, decision.actions, decision.notify, report);
+    for (const k of ledger.sent) outboxKeys.add(k);
     for (const a of decision.actions) {
       if (a.type === 'log') {
         log[a.level](a.message);
@@ -219,6 +233,8 @@ export class Engine implements EngineView {
     await actAgents(this, decision.actions, {
       launch: town.launch,
       rigTimeoutMs: town.settings.daemon.rig_timeout,
+      // Degraded: sessions are started without touching the ledger (never rewritten, never recreated).
+      ledgerWrites: ledgerStatus.ok,
       skip: ledger.claimedElsewhere,
       report,
       started: (a, outcome, at) => {
@@ -249,7 +265,8 @@ export class Engine implements EngineView {
     if ((counts.start ?? 0) + (counts.restart ?? 0) > 0 || noServerSeen) await this.maintainHooks('ask');
     saveRestartState(layout.restartState, restart);
     saved = true;
-    saveNotifyState(layout.notifyState, ledger.notify);
+    saveNotifyState(layout.notifyState, withoutOutbox(ledger.notify, outboxKeys));
+    settleOutbox(this, ledger.notify, outboxKeys);
     const wake = retry && (!decision.next || (retry as Wake).at <= decision.next.at) ? retry : decision.next;
     return { tick, counts, gated, wake, agents: summarize(obs, restart, starts, opts.startedSince), procMs };
   }

@@ -11,7 +11,7 @@ import type { Settings } from '../../config/settings.js';
 import type { RigsFile } from '../../config/town-files.js';
 import { GtError, messageOf } from '../../errors.js';
 import { bootEpochMs, flockHolders, processStartEpochMs, readProcTable } from '../../fsx/proc.js';
-import { withLedger, type AgentBead } from '../../ledger/index.js';
+import type { AgentBead, OutboxSlot } from '../../ledger/index.js';
 import type { LaunchContext } from '../../session/launch.js';
 import { agentProcessNames, runtimeFor } from '../../session/launch.js';
 import { readBlockingScreens } from '../../session/screens.js';
@@ -43,6 +43,8 @@ export interface Observed {
   snap: Snapshot;
   /** Time spent reading /proc (process trees, start times), for bench/tick. */
   procMs: number;
+  /** The mail dedup slots the ledger's outbox holds (the last good read's while degraded). */
+  outbox: OutboxSlot[];
 }
 
 const LIFECYCLE_RE = /^LIFECYCLE:\s+(\S+)\s+requesting\s+(cycle|restart|shutdown)\b/;
@@ -98,18 +100,8 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
   let table: ProcTable | undefined;
   const procs = () => (table ??= timed(readProcTable));
 
-  const ledger = existsSync(layout.ledgerFile)
-    ? withLedger(layout, (l) => {
-        const agents = l.listAgentBeads();
-        const hooks = new Map<string, boolean>();
-        for (const a of agents) if (a.hook_bead) hooks.set(a.hook_bead, (l.getBead(a.hook_bead)?.status ?? 'closed') !== 'closed');
-        const lifecycle = l.inbox('deacon/').filter((m) => m.subject.startsWith('LIFECYCLE:'));
-        // Oldest first: an agent's first open question is when it began to wait.
-        const askers = new Map<string, string>();
-        for (const q of l.openQuestions()) if (!askers.has(q.from)) askers.set(q.from, q.created_at);
-        return { agents, hooks, lifecycle, askers };
-      })
-    : { agents: [] as AgentBead[], hooks: new Map<string, boolean>(), lifecycle: [], askers: new Map<string, string>() };
+  // One read of the ledger; while it is unusable, the last good read (ledger-health.ts).
+  const { read: ledger } = engine.ledgerHealth.read(now);
 
   const byIdentity = new Map<string, { spec: AgentSpec; supervised: boolean; bead?: AgentBead; rigInactive?: boolean }>();
   for (const spec of supervisedRoleAgents(settings, daemonSettings, knownRigs)) byIdentity.set(spec.identity, { spec, supervised: true });
@@ -193,7 +185,7 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
     lifecycle.push({ id: m.id, from: match[1]!, action: match[2] as LifecycleRequest['action'], createdAt: Date.parse(m.created_at) });
   }
 
-  return { obs: { now, gates, agents, deaconHeartbeat: deacon ? { timestamp: Date.parse(deacon.timestamp) } : null, lifecycle }, snap, procMs };
+  return { obs: { now, gates, agents, deaconHeartbeat: deacon ? { timestamp: Date.parse(deacon.timestamp) } : null, lifecycle }, snap, procMs, outbox: ledger.outbox };
 }
 
 

@@ -34,6 +34,8 @@ export interface StartOptions {
   /** Cancels the start's slow parts (a polecat worktree's git check). */
   signal?: AbortSignal;
   healthWindowMs?: number;
+  /** Record the start on the agent bead (default true; false in the daemon's degraded mode). */
+  recordBead?: boolean;
   /** The agent bead's state once it runs; by default working with a hook, else idle (done stays done). */
   beadState?: (current: { hook_bead: string | null; agent_state: AgentState } | undefined) => AgentState;
 }
@@ -53,7 +55,7 @@ export async function startAgent(layout: TownLayout, launch: LaunchContext, spec
         settled,
       };
     }
-    markStarted(layout, spec, opts.beadState);
+    if (opts.recordBead !== false) markStarted(layout, spec, opts.beadState);
     return { ok: true, pid: r.pid, settled };
   } catch (e) {
     if (e instanceof SessionExistsError) return { ok: false, exists: true };

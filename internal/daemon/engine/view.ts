@@ -3,6 +3,7 @@ import type { Tmux } from '../../tmux/index.js';
 import type { TownLayout } from '../../town/layout.js';
 import type { Logger } from '../logger.js';
 import type { Action } from '../policy/index.js';
+import type { LedgerHealth } from './ledger-health.js';
 
 /**
  * What observe and act see of the Engine (engine.ts): the one value the daemon builds, passed as
@@ -18,6 +19,8 @@ export interface EngineView {
   readonly now: () => number;
   /** Health window for started sessions (the default unless a bench or test shrinks it). */
   readonly healthWindowMs: number | undefined;
+  /** The ledger across ticks: its last good read, and whether the daemon runs degraded. */
+  readonly ledgerHealth: LedgerHealth;
   /** Report a problem with one input once per distinct problem (not every tick). */
   warnOnce(key: string, message: string): void;
   /** The problem behind `key` is gone: report it again if it comes back. */

@@ -20,6 +20,8 @@ export interface StatusResult {
   recovery_interval_ms: number;
   log_path: string;
   last_tick_actions?: Record<string, number>;
+  /** Set while the ledger is unusable and the daemon runs in degraded mode. */
+  degraded?: { problem: string; message: string; since: string; last_good: string | null } | null;
 }
 
 export function isStatusRequest(m: { method: string }): m is StatusRequest {
