@@ -3,7 +3,8 @@ import { settledLiveness, type Liveness } from '../agent/liveness.js';
 import { agentActivity, type Activity } from '../agent/state.js';
 import { readHeartbeatFile } from '../ledger/heartbeat.js';
 import { GtError, LedgerUnavailableError } from '../errors.js';
-import { withLedger, type Ledger } from '../ledger/index.js';
+import { ledgerDeleted, withLedger, type Ledger } from '../ledger/index.js';
+import { ledgerMissingError } from '../ledger/db.js';
 import { agentRestart, crashesInWindow, loadRestartState, type Exit, type RestartState } from './policy/index.js';
 import { agentProcessNames, runtimeFor, signalName } from '../session/launch.js';
 import { loadLaunchContext } from '../session/context.js';
@@ -96,7 +97,9 @@ export async function listAgents(town: string, opts: { onLedgerError?: (e: Ledge
     }
   }
   const askedAt = new Map<string, string>();
-  if (existsSync(layout.ledgerFile)) {
+  // A deleted ledger is said to a caller that listens (its rows then carry no bead state).
+  if (opts.onLedgerError && ledgerDeleted(layout.beadsDir, layout.ledgerFile)) opts.onLedgerError(ledgerMissingError(layout.ledgerFile));
+  else if (existsSync(layout.ledgerFile)) {
     let beads: ReturnType<Ledger['listAgentBeads']> = [];
     let questions: ReturnType<Ledger['openQuestions']> = [];
     try {

@@ -14,7 +14,8 @@ export const spec: CommandSpec = {
 const COLOURS = { alive: 'green', zombie: 'yellow', dead: 'red', unknown: 'dim' } as const;
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const agents = await listAgents(ctx.town());
+  // The sessions are worth showing when the ledger is not: its problem goes to stderr, once.
+  const agents = await listAgents(ctx.town(), { onLedgerError: (e) => process.stderr.write(`gt: ledger unavailable (${e.problem}), state and hook not shown: ${e.line}\n`) });
   if (ctx.json) {
     printJson(agents);
     return 0;

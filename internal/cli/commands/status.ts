@@ -4,8 +4,7 @@ import { daemonStatus } from '../../daemon/status.js';
 import { listAgents } from '../../daemon/agents-view.js';
 import { townLayout } from '../../town/layout.js';
 import { readRigs } from '../../town/rigs.js';
-import { ledgerDeleted, withLedger, type Ledger } from '../../ledger/index.js';
-import { ledgerMissingError } from '../../ledger/db.js';
+import { withLedger, type Ledger } from '../../ledger/index.js';
 import { LedgerUnavailableError } from '../../errors.js';
 import { activityText } from '../../agent/state.js';
 import { printJson, table } from '../output.js';
@@ -25,8 +24,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const [daemon, agents] = await Promise.all([daemonStatus(layout), listAgents(town, { onLedgerError })]);
   const rigs = readRigs(layout).rigs;
   let ledger = { work: [] as ReturnType<typeof readWork>['work'], unread: {} as Record<string, number> };
-  if (ledgerDeleted(layout.beadsDir, layout.ledgerFile)) onLedgerError(ledgerMissingError(layout.ledgerFile));
-  else if (existsSync(layout.ledgerFile)) {
+  if (existsSync(layout.ledgerFile)) {
     try {
       ledger = withLedger(layout, readWork);
     } catch (e) {
