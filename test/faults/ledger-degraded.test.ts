@@ -69,6 +69,10 @@ test('a corrupted ledger: supervision goes on, one alert, never overwritten, rec
   const mark = ft.log().length;
   const garbage = Buffer.from('this is not a database, it was trampled by something: '.padEnd(100, '#'));
   writeHeader(garbage);
+  await ft.waitTicks(2);
+
+  // A supervised session killed while the ledger is corrupt is restarted.
+  await killAndSeeRestart('hq-mayor', 'mayor', mark);
 
   await waitFor('degraded in state.json', () => state().degraded?.problem === 'corrupt', 20_000);
   const status = await ft.gtOk(['status']);
@@ -77,9 +81,6 @@ test('a corrupted ledger: supervision goes on, one alert, never overwritten, rec
   const sj = JSON.parse(await ft.gtOk(['status', '--json']));
   assert.is(sj.ledger.ok, false);
   assert.is(sj.daemon.degraded.problem, 'corrupt');
-
-  // A supervised session killed while degraded is restarted.
-  await killAndSeeRestart('hq-mayor', 'mayor', mark);
   await ft.waitTicks(10);
 
   const lines = ft.log().slice(mark);
@@ -107,12 +108,14 @@ test('a corrupted ledger: supervision goes on, one alert, never overwritten, rec
 test('a deleted ledger: reported in the log and by gt status, not recreated', async () => {
   const mark = ft.log().length;
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  await ft.waitTicks(2);
+  await killAndSeeRestart('hq-mayor', 'mayor', mark);
+  assert.not.ok(existsSync(db), 'the restart did not recreate the ledger');
 
   await waitFor('degraded (missing) in state.json', () => state().degraded?.problem === 'missing', 20_000);
   const status = await ft.gtOk(['status']);
   assert.match(status, /DEGRADED/);
   assert.match(status, /ledger: missing: .*beads\.db.* is missing/);
-  await killAndSeeRestart('hq-mayor', 'mayor', mark);
   await ft.waitTicks(10);
 
   const lines = ft.log().slice(mark);
