@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { GtError, LedgerUnavailableError, messageOf } from '../../errors.js';
-import { ledgerDeleted, withLedger, type AgentBead, type Ledger, type MailMessage, type OutboxSlot } from '../../ledger/index.js';
+import { ledgerDeleted, ledgerMissingError, withLedger, type AgentBead, type Ledger, type MailMessage, type OutboxSlot } from '../../ledger/index.js';
 import type { TownLayout } from '../../town/layout.js';
 import type { LedgerStatus } from '../policy/ledger-degraded.js';
 
@@ -51,9 +51,7 @@ export class LedgerHealth {
     // daemon has read before is missing now, marker or not (the whole .beads/ may be gone).
     if (!existsSync(layout.ledgerFile) && !ledgerDeleted(layout.beadsDir, layout.ledgerFile) && !this.lastGood) return { read: EMPTY, fresh: true };
     try {
-      if (!existsSync(layout.ledgerFile)) throw new LedgerUnavailableError('missing', `.beads/beads.db (${layout.ledgerFile}) is missing: this town had a ledger and it was deleted`, {
-        hint: 'restore .beads/beads.db from a backup, or move the .beads directory aside to start an empty ledger',
-      });
+      if (!existsSync(layout.ledgerFile)) throw ledgerMissingError(layout.ledgerFile);
       const read = withLedger(layout, (l) => {
         // Degraded by a failed write (a full disk): readable is not enough, it must take a write.
         if (this.writeFailed) l.probeWrite();
