@@ -36,6 +36,10 @@ const roleSettingsSchema = z
 
 const positiveInt = z.number().int().positive();
 
+/** Polecats alive at once per rig and town-wide unless settings say otherwise (beyond: gt sling queues). */
+export const DEFAULT_RIG_MAX_POLECATS = 4;
+export const DEFAULT_TOWN_MAX_POLECATS = 12;
+
 /** An http(s) URL; anything else (file:, javascript:, a typo) is refused when the file is read. */
 const httpUrl = z.string().refine((u) => {
   try {
@@ -136,6 +140,17 @@ export const settingsSchema = z
       .prefault({}),
     notify: notifySchema.prefault({}),
     lifecycle: z.object({ max_age: durationMs.prefault('6h') }).strict().prefault({}),
+    /** Polecats town-wide: the cap over every rig, and when finished or idle ones are reaped. */
+    polecats: z
+      .object({
+        max: positiveInt.prefault(DEFAULT_TOWN_MAX_POLECATS),
+        idle_reap: durationMs.prefault('15m'),
+        keep_done: z.boolean().prefault(false),
+      })
+      .strict()
+      .prefault({}),
+    /** Per rig: `rigs.<rig>.max_polecats` caps the polecats alive at once (more slings queue). */
+    rigs: z.record(nameSchema, z.object({ max_polecats: positiveInt.prefault(DEFAULT_RIG_MAX_POLECATS) }).strict()).prefault({}),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -201,7 +216,14 @@ export const DEFAULT_SETTINGS_FILE = {
     queue_max: 100,
   },
   lifecycle: { max_age: '6h' },
+  polecats: { max: DEFAULT_TOWN_MAX_POLECATS, idle_reap: '15m', keep_done: false },
+  rigs: {},
 } as const;
+
+/** The cap on polecats alive at once in `rig` (rigs.<rig>.max_polecats, default 4). */
+export function rigMaxPolecats(s: Settings, rig: string): number {
+  return s.rigs[rig]?.max_polecats ?? DEFAULT_RIG_MAX_POLECATS;
+}
 
 /** Load settings/config.json; a missing file means all defaults. Throws ConfigError. */
 export function loadSettings(path: string): Settings {

@@ -2,6 +2,7 @@ import type { CommandContext, CommandSpec } from '../spec.js';
 import { printJson } from '../output.js';
 import { townLayout } from '../../town/layout.js';
 import { processQueue } from '../../rig/mq.js';
+import { signalVerifiedDaemon } from '../../daemon/probe.js';
 
 export const spec: CommandSpec = {
   usage: 'gt mq process <rig> [--json]',
@@ -12,7 +13,10 @@ export const spec: CommandSpec = {
 };
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const r = await processQueue(townLayout(ctx.town()), ctx.args.positionals[0]!);
+  const layout = townLayout(ctx.town());
+  const r = await processQueue(layout, ctx.args.positionals[0]!);
+  // A merge may finish a polecat: the daemon reaps it (and dispatches the next queued bead) now.
+  if (r.processed.length) await signalVerifiedDaemon(layout, 'SIGUSR1');
   if (ctx.json) {
     printJson(r);
     return 0;

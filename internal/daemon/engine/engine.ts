@@ -29,6 +29,8 @@ import { LedgerHealth, type DegradedInfo } from './ledger-health.js';
 import { observe, readTown } from './observe.js';
 import { settleOutbox, withOutbox, withoutOutbox } from './outbox.js';
 import { applyLedgerStatus } from '../policy/ledger-degraded.js';
+import { actQueue } from './act-queue.js';
+import { observeQueue } from './observe-queue.js';
 import type { EngineView, Reporter } from './view.js';
 
 /** What the daemon builds once (daemon/run.ts) and every tick uses. */
@@ -103,6 +105,8 @@ export class Engine implements EngineView {
   private hookedServerPid: number | undefined;
   /** The town's tmux server as last seen (undefined: none running, or unknown). */
   serverPid: number | undefined;
+  /** The dispatch queue's depth as last told to subscribers ({type: 'queue', depth}). */
+  private queueDepth: number | undefined;
   /** Restart-state updates from starts that settled after their tick saved; the next tick applies them. */
   private late: Array<(state: RestartState) => RestartState> = [];
 
@@ -183,6 +187,14 @@ export class Engine implements EngineView {
     const { obs, snap, procMs, outbox } = await observe(this, town);
     if (snap.ok) this.serverPid = snap.serverPid;
     await this.maintainHooks(snap.ok ? snap.serverPid : undefined);
+    const queue = await observeQueue(this, town);
+    if (queue) {
+      obs.queue = queue;
+      if (queue.queued.length !== this.queueDepth) {
+        this.queueDepth = queue.queued.length;
+        this.emit?.({ type: 'queue', depth: queue.queued.length });
+      }
+    }
 
     // Mail dedup slots come from the ledger's outbox (written with their mail), the rest from the file.
     const outboxKeys = new Set(outbox.map((s) => s.key));
@@ -258,11 +270,15 @@ export class Engine implements EngineView {
         retry ??= { at, reason: `${id} start failed` };
       },
     });
+    await actQueue(this, decision.actions, {
+      report,
+      started: (id, run) => updateRestart((s) => updateAgent(s, id, (t) => recordRun(t, run))),
+    });
     // Sessions started this tick may have started the tmux server itself: give it the hooks now,
     // not one interval later. The same when observe saw no server: someone else (gt sling) may
     // have started it during the tick, and our own start then found its session already there.
     const noServerSeen = snap.ok && snap.serverPid === undefined;
-    if ((counts.start ?? 0) + (counts.restart ?? 0) > 0 || noServerSeen) await this.maintainHooks('ask');
+    if ((counts.start ?? 0) + (counts.restart ?? 0) + (counts.dispatch ?? 0) > 0 || noServerSeen) await this.maintainHooks('ask');
     saveRestartState(layout.restartState, restart);
     saved = true;
     saveNotifyState(layout.notifyState, withoutOutbox(ledger.notify, outboxKeys));
