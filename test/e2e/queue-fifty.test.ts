@@ -36,7 +36,9 @@ test.before(async () => {
   socket = await townSocket(town.root);
   makeSourceRepo(join(town.root, '..', 'src'));
 });
+let stopSampling = () => {};
 test.after(async () => {
+  stopSampling();
   if (process.env.GT_QUEUE_TEST_KEEP) return console.log(`kept ${town.root}`);
   await town.cleanup();
 });
@@ -57,6 +59,7 @@ test(`${N} beads through a rig capped at ${CAP}: never more than ${CAP} alive, a
   let maxAlive = 0;
   let samples = 0;
   let sampling = true;
+  stopSampling = () => (sampling = false);
   const sampler = (async () => {
     while (sampling) {
       const r = tmux('list-sessions', '-F', '#{session_name}');
