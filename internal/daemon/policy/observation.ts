@@ -1,5 +1,5 @@
 import type { Liveness } from '../../agent/liveness.js';
-import type { ActivityState } from '../../agent/state.js';
+import type { ActivityState, ScreenVerdictLike } from '../../agent/state.js';
 import type { AgentState } from '../../ledger/schema.js';
 import type { AgentSpec } from '../../session/resolve.js';
 
@@ -22,6 +22,13 @@ export interface AgentBeat extends Beat {
    * is older than the session (the previous incarnation's word, not this agent's).
    */
   state?: Exclude<ActivityState, 'dead'>;
+  /** Why `blocked` (usage-limit, permission, ...), as reported. */
+  reason?: string;
+  /** When the reported state began (epoch ms), when the report says. */
+  since?: number;
+  /** The API error that ended the agent's last turn (e.g. server_error), and the message it showed. */
+  error?: string;
+  message?: string;
 }
 
 export interface BlockedReport {
@@ -73,6 +80,8 @@ export interface ObservedAgent {
   exit?: { status?: number; signal?: number };
   /** `unknown` because the session is young and still starting: when its startup grace ends. */
   graceEnds?: number;
+  /** A blocking screen recognised in its pane this tick (agent/screens), if observe read one. */
+  screen?: ScreenVerdictLike | null;
   /** Its working directory exists; without it a (re)start cannot work (e.g. a removed worktree). */
   workdirExists: boolean;
   /** Its rig is parked or docked: nothing of it may run. */
