@@ -67,6 +67,18 @@ export interface Hold {
   reason: string;
 }
 
+/** A usage-limit episode (policy/usage-limit.ts): the resume time is fixed when first seen. */
+export interface LimitEpisode {
+  /** When the limit was first reported or seen. */
+  since: number;
+  /** When the daemon wakes it (the reset shown, else since + agents_health.usage_limit_pause). */
+  resumeAt: number;
+  /** The reset time came from its screen (not the configured pause). */
+  shown: boolean;
+  /** When it was nudged to resume (once per episode), or null. */
+  nudged: number | null;
+}
+
 /** Restarts stopped because they brought no progress (see noProgress). */
 export interface Stall {
   /** When the run that crossed restart.max_without_progress ended. */
@@ -98,6 +110,8 @@ export interface AgentRestart {
   noProgress: number;
   /** Restarts stopped for want of progress; cleared by a person (gt daemon clear-backoff) or by progress. */
   stalled: Stall | null;
+  /** At its usage limit: not restarted, nudged or counted until resumeAt. */
+  usageLimit: LimitEpisode | null;
 }
 
 export interface RestartState {
@@ -142,6 +156,7 @@ export const agentRestartSchema = z
     // Absent in files written before the no-progress rule: nothing counted yet.
     noProgress: z.number().int().nonnegative().default(0),
     stalled: z.object({ since: time, runs: z.number().int().nonnegative(), alerted: z.boolean() }).strict().nullable().default(null),
+    usageLimit: z.object({ since: time, resumeAt: time, shown: z.boolean(), nudged: time.nullable() }).strict().nullable().default(null),
   })
   .strict();
 
@@ -177,7 +192,7 @@ export const restartStateSchema = z.union([
 export const RESTART_STATE_LABEL = 'daemon/restart_state.json';
 
 export function emptyAgentRestart(): AgentRestart {
-  return { running: null, lastStart: 0, shortRuns: 0, crashes: [], backoffUntil: 0, crashLoop: null, lastExit: null, lastError: null, held: null, noProgress: 0, stalled: null };
+  return { running: null, lastStart: 0, shortRuns: 0, crashes: [], backoffUntil: 0, crashLoop: null, lastExit: null, lastError: null, held: null, noProgress: 0, stalled: null, usageLimit: null };
 }
 
 export function emptyRestartState(): RestartState {
