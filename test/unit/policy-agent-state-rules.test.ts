@@ -201,7 +201,7 @@ test('usage limit from the hook report: no restart, no nudge, no mark, not a cra
 });
 
 test('usage limit from the screen: waits for the reset time it shows, not the pause', () => {
-  const world = limitedPolecat({ screen: { kind: 'usage-limit', reason: "Claude Code's usage limit (You've hit your session limit · resets 12:20pm (UTC))", resetAt: T0 + 20 * MIN } });
+  const world = limitedPolecat({ blocked: { reason: 'usage-limit', source: 'screen', screen: "Claude Code's usage limit (You've hit your session limit · resets 12:20pm (UTC))", resetAt: T0 + 20 * MIN } });
   const { events, wakes } = sim(world, { ticks: 40, step: MIN });
   assert.equal(of(events, 'nudge').map((e) => e.m), [20]);
   assert.equal(wakes[0], { at: T0 + 20 * MIN, reason: 'myrig/polecats/toast usage limit resets' });

@@ -1,5 +1,5 @@
 import type { Liveness } from '../../agent/liveness.js';
-import type { ActivityState, ScreenVerdictLike } from '../../agent/state.js';
+import type { ActivityState } from '../../agent/state.js';
 import type { AgentState } from '../../ledger/schema.js';
 import type { AgentSpec } from '../../session/resolve.js';
 
@@ -80,8 +80,6 @@ export interface ObservedAgent {
   exit?: { status?: number; signal?: number };
   /** `unknown` because the session is young and still starting: when its startup grace ends. */
   graceEnds?: number;
-  /** A blocking screen recognised in its pane this tick (agent/screens), if observe read one. */
-  screen?: ScreenVerdictLike | null;
   /** Its working directory exists; without it a (re)start cannot work (e.g. a removed worktree). */
   workdirExists: boolean;
   /** Its rig is parked or docked: nothing of it may run. */

@@ -32,10 +32,10 @@ export interface UsageLimitSeen {
 export function usageLimitOf(ctx: DecideContext, a: ObservedAgent): UsageLimitSeen | undefined {
   const hb = a.heartbeat;
   const reported = hb?.state === 'blocked' && hb.reason === 'usage-limit';
-  const screen = a.screen?.kind === 'usage-limit' ? a.screen : undefined;
+  const screen = a.blocked?.source === 'screen' && a.blocked.reason === 'usage-limit' ? a.blocked : undefined;
   if (!reported && !screen) return undefined;
   const since = hb?.timestamp ?? a.run?.since ?? ctx.now;
-  const shown = screen?.reason ?? (reported ? hb!.message : undefined);
+  const shown = screen?.screen ?? (reported ? hb!.message : undefined);
   return { since, ...(screen?.resetAt !== undefined ? { resetAt: screen.resetAt } : {}), ...(shown ? { shown } : {}) };
 }
 
