@@ -122,6 +122,8 @@ export const settingsSchema = z
         gupp_after: durationMs.prefault('30m'),
         spawning_grace: durationMs.prefault('5m'),
         startup_grace: durationMs.prefault('5s'),
+        /** How long an agent at a usage limit is left alone when its screen shows no reset time; then it is nudged once. */
+        usage_limit_pause: durationMs.prefault('1h'),
       })
       .strict()
       .prefault({}),
@@ -135,6 +137,8 @@ export const settingsSchema = z
         crash_loop_count: positiveInt.prefault(5),
         crash_loop_window: durationMs.prefault('15m'),
         stable_after: durationMs.prefault('30m'),
+        /** After this many restarts in a row whose runs never reached working or idle, stop restarting and alert once. */
+        max_without_progress: positiveInt.prefault(3),
       })
       .strict()
       .prefault({}),
@@ -198,7 +202,7 @@ export const DEFAULT_SETTINGS_FILE = {
   roles: {},
   daemon: { recovery_interval: '3m', log_max_size: '10MB', log_keep: 5, rig_timeout: '60s', metrics_listen: null, metrics_allow_remote: false },
   deacon: { stale_after: '5m', very_stale_after: '20m', grace: '5m', boot_cooldown: '2m' },
-  agents_health: { dead_after: '15m', gupp_after: '30m', spawning_grace: '5m', startup_grace: '5s' },
+  agents_health: { dead_after: '15m', gupp_after: '30m', spawning_grace: '5m', startup_grace: '5s', usage_limit_pause: '1h' },
   restart: {
     min_uptime: '30s',
     initial_backoff: '30s',
@@ -207,6 +211,7 @@ export const DEFAULT_SETTINGS_FILE = {
     crash_loop_count: 5,
     crash_loop_window: '15m',
     stable_after: '30m',
+    max_without_progress: 3,
   },
   notify: {
     slot_max_age: '1h',

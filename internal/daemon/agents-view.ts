@@ -47,6 +47,12 @@ export interface AgentRow {
   next_attempt: string | null;
   /** In a crash loop (no more automatic starts) since this time (ISO), or null. */
   crash_loop: string | null;
+  /**
+   * Restarts stopped because they brought no progress (restart.max_without_progress runs in a row
+   * ended before it reported working or idle): since when (ISO) and how many runs; null when not.
+   * Cleared by `gt daemon clear-backoff` or by the agent reporting progress.
+   */
+  no_progress: { since: string; runs: number } | null;
   /** Stopped on purpose and kept down (a lifecycle shutdown) until `gt up`, or null. */
   held: { at: string; reason: string } | null;
   /** The daemon's last failed start of this agent, if any. */
@@ -182,6 +188,7 @@ export async function listAgents(town: string, opts: { onLedgerError?: (e: Ledge
       last_exit: rs.lastExit ? lastExitRow(rs.lastExit) : null,
       next_attempt: rs.backoffUntil > now && !rs.crashLoop ? new Date(rs.backoffUntil).toISOString() : null,
       crash_loop: rs.crashLoop ? new Date(rs.crashLoop.since).toISOString() : null,
+      no_progress: rs.stalled ? { since: new Date(rs.stalled.since).toISOString(), runs: rs.stalled.runs } : null,
       held: rs.held ? { at: new Date(rs.held.at).toISOString(), reason: rs.held.reason } : null,
       last_start_error: rs.lastError ? { at: new Date(rs.lastError.at).toISOString(), message: rs.lastError.message } : null,
     });

@@ -24,6 +24,7 @@ import {
 } from '../policy/index.js';
 import { summarize, type AgentSummary, type StartResult } from '../policy/summary.js';
 import { actAgents } from './act-agents.js';
+import { withScreens } from './mail-screens.js';
 import { actLedger } from './act-ledger.js';
 import { LedgerHealth, type DegradedInfo } from './ledger-health.js';
 import { observe, readTown } from './observe.js';
@@ -217,9 +218,10 @@ export class Engine implements EngineView {
       });
     };
 
-    const ledger = actLedger(this, decision.actions, decision.notify, report);
+    const actions = await withScreens(this.tmux, decision.actions);
+    const ledger = actLedger(this, actions, decision.notify, report);
     for (const k of ledger.sent) outboxKeys.add(k);
-    for (const a of decision.actions) {
+    for (const a of actions) {
       if (a.type === 'log') {
         log[a.level](a.message);
         report(a, true);
@@ -242,7 +244,7 @@ export class Engine implements EngineView {
     };
     const starts = new Map<string, StartResult>();
     let retry: Wake | null = null;
-    await actAgents(this, decision.actions, {
+    await actAgents(this, actions, {
       launch: town.launch,
       rigTimeoutMs: town.settings.daemon.rig_timeout,
       // Degraded: sessions are started without touching the ledger (never rewritten, never recreated).

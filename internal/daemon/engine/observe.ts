@@ -6,7 +6,7 @@ import { daemonSettingsSchema, loadDaemonSettings, type DaemonSettings } from '.
 import { readDeaconHeartbeat } from '../../config/deacon-heartbeat.js';
 import { agentActivity, reportedActivity, withOpenQuestion } from '../../agent/state.js';
 import { drawsScreens, type ScreenVerdict } from '../../agent/screens/index.js';
-import { readHeartbeatFileAt } from '../../config/heartbeat-file.js';
+import { readHeartbeatFileAt, type HeartbeatFile } from '../../config/heartbeat-file.js';
 import type { Settings } from '../../config/settings.js';
 import type { RigsFile } from '../../config/town-files.js';
 import { GtError, messageOf } from '../../errors.js';
@@ -21,8 +21,7 @@ import { supervisedRoleAgents } from '../../session/supervised.js';
 import { findSession, snapshot, type SessionInfo, type Snapshot } from '../../tmux/index.js';
 import { readRigs } from '../../town/rigs.js';
 import type { EngineView } from './view.js';
-import type { BlockedReport, LifecycleRequest, Observation, ObservedAgent } from '../policy/index.js';
-import type { HeartbeatFile } from '../../config/heartbeat-file.js';
+import type { AgentBeat, BlockedReport, LifecycleRequest, Observation, ObservedAgent } from '../policy/index.js';
 
 /**
  * What one tick reads of the town's files, once: settings, daemon settings and the rigs registry,
@@ -161,7 +160,7 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
       liveness: lv.state,
       bead: bead ? { agent_state: bead.agent_state, hook_bead: bead.hook_bead, updated_at: Date.parse(bead.updated_at) } : null,
       hookOpen: bead?.hook_bead ? (ledger.hooks.get(bead.hook_bead) ?? false) : false,
-      heartbeat: Number.isFinite(hbTime) ? { timestamp: hbTime, ...(hbState ? { state: hbState } : {}) } : null,
+      heartbeat: Number.isFinite(hbTime) ? { timestamp: hbTime, ...(hbState ? reportDetail(hb!, hbState) : {}) } : null,
       ...(lv.state === 'alive' && session ? { run: timed(() => runOf(lv.pid, session, boot)) } : {}),
       ...(lv.state === 'zombie' && session ? exitOf(session) : {}),
       ...(lv.graceEnds !== undefined ? { graceEnds: lv.graceEnds } : {}),
@@ -215,6 +214,22 @@ async function lookForBlocked(engine: EngineView, looks: ReadonlyArray<{ agent: 
     if (screen?.resetAt !== undefined) blocked.resetAt = screen.resetAt;
     agent.blocked = blocked;
   }
+}
+
+/**
+ * The current report's state and what it says about it (why blocked, since when, the last turn's
+ * API error). A report of idle read as blocked is an agent waiting on its own open question.
+ */
+function reportDetail(hb: HeartbeatFile, state: NonNullable<AgentBeat['state']>): Omit<AgentBeat, 'timestamp'> {
+  const since = hb.since !== undefined ? Date.parse(hb.since) : NaN;
+  const asking = state === 'blocked' && reportedActivity(hb.state) !== 'blocked';
+  return {
+    state,
+    ...(asking ? { reason: 'question' } : hb.reason !== undefined ? { reason: hb.reason } : {}),
+    ...(Number.isFinite(since) ? { since } : {}),
+    ...(hb.error !== undefined ? { error: hb.error } : {}),
+    ...(hb.message !== undefined ? { message: hb.message } : {}),
+  };
 }
 
 /**

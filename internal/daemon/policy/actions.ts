@@ -58,6 +58,8 @@ export interface MailAction {
   body: string;
   /** The dedup slot that allowed it (act may clear it if sending fails, so it is retried). */
   slot: string;
+  /** A session whose last screen lines act appends to the body (what a person would see there). */
+  screenOf?: string;
 }
 
 export interface LogAction {

@@ -22,6 +22,13 @@ export interface AgentBeat extends Beat {
    * is older than the session (the previous incarnation's word, not this agent's).
    */
   state?: Exclude<ActivityState, 'dead'>;
+  /** Why `blocked` (usage-limit, permission, ...), as reported. */
+  reason?: string;
+  /** When the reported state began (epoch ms), when the report says. */
+  since?: number;
+  /** The API error that ended the agent's last turn (e.g. server_error), and the message it showed. */
+  error?: string;
+  message?: string;
 }
 
 export interface BlockedReport {
