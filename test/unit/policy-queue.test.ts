@@ -11,7 +11,7 @@ import {
   type ObservedQueued,
   type QueueObservation,
 } from '../../internal/daemon/policy/index.js';
-import { MIN, S, T0, cfg, observation } from '../helpers/policy-fixtures.js';
+import { MIN, S, T0, TOAST, cfg, observation, observedAgent } from '../helpers/policy-fixtures.js';
 
 /** The reap and dispatch rules (policy/reap.ts, policy/dispatch.ts) through decide(). */
 
@@ -44,6 +44,14 @@ const run = (now: number, q: QueueObservation, notify: NotifyState = emptyNotify
 test('a done and merged polecat is reaped at once, and its slot goes to the next queued bead in the same tick', () => {
   const d = run(T0, queue([polecat('a'), polecat('b'), done('c')], [queued('mr-2', 2, T0 - 2 * S), queued('mr-1', 2, T0 - 3 * S)]));
   assert.equal(show(d), ['reap myrig/polecats/c', 'dispatch mr-1 to myrig']);
+});
+
+test('a done and merged polecat still inside its turn (its closing words after gt done) is reaped once it is at its prompt', () => {
+  const toast = done('toast');
+  const agent = (state: 'working' | 'idle') => observedAgent(TOAST, { bead: { agent_state: 'done', hook_bead: null, updated_at: T0 }, heartbeat: { timestamp: T0, state } });
+  const tick = (state: 'working' | 'idle') => show(decide(observation(T0, [agent(state)], { queue: queue([toast], []) }), cfg, emptyRestartState(), emptyNotifyState()));
+  assert.equal(tick('working'), []);
+  assert.equal(tick('idle'), ['reap myrig/polecats/toast']);
 });
 
 test('dispatch order: priority first, then age; never beyond the rig cap or the town cap', () => {

@@ -55,7 +55,9 @@ export function decide(obs: Observation, cfg: Settings, restart: RestartState, n
   const townWorkInFlight = obs.agents.some((a) => a.hookOpen) || obs.lifecycle.some((r) => !isExpired(ctx, r));
   const handled = decideLifecycle(ctx);
   for (const a of obs.agents) if (!handled.has(a.spec.identity)) decideAgent(ctx, a, { townWorkInFlight });
-  if (obs.queue) decideDispatch(ctx, obs.queue, decideReaps(ctx, obs.queue));
+  // A polecat still inside its turn (its last words after gt done) is not cut off by reaping.
+  const inTurn = new Set(obs.agents.filter((a) => a.liveness === 'alive' && a.heartbeat?.state === 'working').map((a) => a.spec.identity));
+  if (obs.queue) decideDispatch(ctx, obs.queue, decideReaps(ctx, obs.queue, inTurn));
 
   endBlockedEpisodes(ctx);
   ctx.notify = settleSlots(ctx, obs, cfg);

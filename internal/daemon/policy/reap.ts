@@ -5,7 +5,8 @@ import type { ObservedPolecat, QueueObservation } from './observation.js';
 /**
  * The reap rule. A polecat with no open work on its hook is reaped (session ended, worktree
  * removed, branch deleted; its slot freed) when
- *   - it is done and its work is merged (or it had nothing to merge), at once;
+ *   - it is done and its work is merged (or it had nothing to merge), at once (once it has ended
+ *     the turn in which it ran gt done, when it reports working);
  *   - or it has been idle for polecats.idle_reap (a deadline until then).
  * Never when git says work would be lost (uncommitted changes, commits not on main) or its merge
  * failed: its witness gets one mail per episode instead. While its merge is still queued it waits
@@ -15,7 +16,7 @@ import type { ObservedPolecat, QueueObservation } from './observation.js';
 
 export const UNREAPED_SUBJECT = 'POLECAT_NOT_REAPED';
 
-export function decideReaps(ctx: DecideContext, q: QueueObservation): Set<string> {
+export function decideReaps(ctx: DecideContext, q: QueueObservation, inTurn: ReadonlySet<string> = new Set()): Set<string> {
   const reaped = new Set<string>();
   for (const p of q.polecats) {
     if (p.hookOpen || p.state === 'nuked' || p.work === null) continue;
@@ -40,6 +41,8 @@ export function decideReaps(ctx: DecideContext, q: QueueObservation): Set<string
       continue;
     }
     if (p.state === 'done') {
+      // Its turn goes on after gt done (the agent's closing words): reaped once it is at its prompt.
+      if (inTurn.has(p.identity)) continue;
       reap(ctx, reaped, p, q.keepDone, p.merge === 'merged' ? 'done and merged' : 'done, nothing to merge');
       continue;
     }
