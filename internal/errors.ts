@@ -96,6 +96,19 @@ export class NotRunningError extends GtError {
   }
 }
 
+/** Why the town ledger cannot be used at all (not one bad bead): the daemon's degraded mode keys on it. */
+export type LedgerProblem = 'missing' | 'corrupt' | 'full' | 'unusable';
+
+/** The ledger file is gone, not a database, on a full disk, or otherwise unusable. */
+export class LedgerUnavailableError extends GtError {
+  readonly problem: LedgerProblem;
+  constructor(problem: LedgerProblem, message: string, options: GtErrorOptions = {}) {
+    super(problem === 'missing' ? 'NOT_FOUND' : 'IO', message, options);
+    this.name = 'LedgerUnavailableError';
+    this.problem = problem;
+  }
+}
+
 export function isGtError(e: unknown): e is GtError {
   return e instanceof GtError;
 }

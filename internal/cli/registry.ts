@@ -46,6 +46,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['handoff'], summary: 'ask the daemon to cycle, restart or stop this session', load: () => import('./commands/handoff.js') },
   { path: ['deacon', 'heartbeat'], summary: "record a deacon patrol cycle (deacon/heartbeat.json)", load: () => import('./commands/deacon-heartbeat.js') },
   { path: ['sling'], summary: 'hand a work bead to a new polecat of a rig', load: () => import('./commands/sling.js') },
+  { path: ['polecat', 'list'], summary: 'list polecats: state, hook, worktree, unmerged work', load: () => import('./commands/polecat-list.js') },
+  { path: ['polecat', 'nuke'], summary: 'reap a polecat now (refuses unmerged work without --force)', load: () => import('./commands/polecat-nuke.js') },
   { path: ['hook'], summary: "show the work on this agent's hook", load: () => import('./commands/hook.js') },
   { path: ['done'], summary: 'polecat: close the hooked work and queue its branch for merging', load: () => import('./commands/done.js') },
   { path: ['sim'], summary: 'run the simulated agent (no LLM) in this terminal', load: () => import('./commands/sim.js') },
@@ -85,4 +87,5 @@ export const GROUP_SUMMARIES: Record<string, string> = {
   mail: 'messages between agents',
   rig: 'projects in the town: add, list, park, dock, remove',
   mq: "a rig's merge queue (the refinery's work)",
+  polecat: "a rig's workers: list and reap by hand",
 };

@@ -36,6 +36,10 @@ const roleSettingsSchema = z
 
 const positiveInt = z.number().int().positive();
 
+/** Polecats alive at once per rig and town-wide unless settings say otherwise (beyond: gt sling queues). */
+export const DEFAULT_RIG_MAX_POLECATS = 4;
+export const DEFAULT_TOWN_MAX_POLECATS = 12;
+
 /** An http(s) URL; anything else (file:, javascript:, a typo) is refused when the file is read. */
 const httpUrl = z.string().refine((u) => {
   try {
@@ -118,6 +122,8 @@ export const settingsSchema = z
         gupp_after: durationMs.prefault('30m'),
         spawning_grace: durationMs.prefault('5m'),
         startup_grace: durationMs.prefault('5s'),
+        /** How long an agent at a usage limit is left alone when its screen shows no reset time; then it is nudged once. */
+        usage_limit_pause: durationMs.prefault('1h'),
       })
       .strict()
       .prefault({}),
@@ -131,11 +137,24 @@ export const settingsSchema = z
         crash_loop_count: positiveInt.prefault(5),
         crash_loop_window: durationMs.prefault('15m'),
         stable_after: durationMs.prefault('30m'),
+        /** After this many restarts in a row whose runs never reached working or idle, stop restarting and alert once. */
+        max_without_progress: positiveInt.prefault(3),
       })
       .strict()
       .prefault({}),
     notify: notifySchema.prefault({}),
     lifecycle: z.object({ max_age: durationMs.prefault('6h') }).strict().prefault({}),
+    /** Polecats town-wide: the cap over every rig, and when finished or idle ones are reaped. */
+    polecats: z
+      .object({
+        max: positiveInt.prefault(DEFAULT_TOWN_MAX_POLECATS),
+        idle_reap: durationMs.prefault('15m'),
+        keep_done: z.boolean().prefault(false),
+      })
+      .strict()
+      .prefault({}),
+    /** Per rig: `rigs.<rig>.max_polecats` caps the polecats alive at once (more slings queue). */
+    rigs: z.record(nameSchema, z.object({ max_polecats: positiveInt.prefault(DEFAULT_RIG_MAX_POLECATS) }).strict()).prefault({}),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -183,7 +202,7 @@ export const DEFAULT_SETTINGS_FILE = {
   roles: {},
   daemon: { recovery_interval: '3m', log_max_size: '10MB', log_keep: 5, rig_timeout: '60s', metrics_listen: null, metrics_allow_remote: false },
   deacon: { stale_after: '5m', very_stale_after: '20m', grace: '5m', boot_cooldown: '2m' },
-  agents_health: { dead_after: '15m', gupp_after: '30m', spawning_grace: '5m', startup_grace: '5s' },
+  agents_health: { dead_after: '15m', gupp_after: '30m', spawning_grace: '5m', startup_grace: '5s', usage_limit_pause: '1h' },
   restart: {
     min_uptime: '30s',
     initial_backoff: '30s',
@@ -192,6 +211,7 @@ export const DEFAULT_SETTINGS_FILE = {
     crash_loop_count: 5,
     crash_loop_window: '15m',
     stable_after: '30m',
+    max_without_progress: 3,
   },
   notify: {
     slot_max_age: '1h',
@@ -201,7 +221,14 @@ export const DEFAULT_SETTINGS_FILE = {
     queue_max: 100,
   },
   lifecycle: { max_age: '6h' },
+  polecats: { max: DEFAULT_TOWN_MAX_POLECATS, idle_reap: '15m', keep_done: false },
+  rigs: {},
 } as const;
+
+/** The cap on polecats alive at once in `rig` (rigs.<rig>.max_polecats, default 4). */
+export function rigMaxPolecats(s: Settings, rig: string): number {
+  return s.rigs[rig]?.max_polecats ?? DEFAULT_RIG_MAX_POLECATS;
+}
 
 /** Load settings/config.json; a missing file means all defaults. Throws ConfigError. */
 export function loadSettings(path: string): Settings {

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { settledLiveness, type Liveness } from '../agent/liveness.js';
 import { agentActivity, type Activity } from '../agent/state.js';
 import { readHeartbeatFile } from '../ledger/heartbeat.js';
-import { GtError } from '../errors.js';
-import { withLedger } from '../ledger/index.js';
+import { GtError, LedgerUnavailableError } from '../errors.js';
+import { ledgerDeleted, ledgerMissingError, withLedger, type Ledger } from '../ledger/index.js';
 import { agentRestart, crashesInWindow, loadRestartState, type Exit, type RestartState } from './policy/index.js';
 import { agentProcessNames, runtimeFor, signalName } from '../session/launch.js';
 import { loadLaunchContext } from '../session/context.js';
@@ -47,6 +47,12 @@ export interface AgentRow {
   next_attempt: string | null;
   /** In a crash loop (no more automatic starts) since this time (ISO), or null. */
   crash_loop: string | null;
+  /**
+   * Restarts stopped because they brought no progress (restart.max_without_progress runs in a row
+   * ended before it reported working or idle): since when (ISO) and how many runs; null when not.
+   * Cleared by `gt daemon clear-backoff` or by the agent reporting progress.
+   */
+  no_progress: { since: string; runs: number } | null;
   /** Stopped on purpose and kept down (a lifecycle shutdown) until `gt up`, or null. */
   held: { at: string; reason: string } | null;
   /** The daemon's last failed start of this agent, if any. */
@@ -76,7 +82,7 @@ function readRestartState(path: string): RestartState {
 const ROLE_ORDER = ['mayor', 'deacon', 'boot', 'witness', 'refinery', 'polecat', 'crew'];
 
 /** Every agent the town knows of, from its settings, its tmux server and its ledger. */
-export async function listAgents(town: string): Promise<AgentRow[]> {
+export async function listAgents(town: string, opts: { onLedgerError?: (e: LedgerUnavailableError) => void } = {}): Promise<AgentRow[]> {
   const ctx = loadLaunchContext(town);
   const layout = townLayout(town);
   // The daemon's record first, the live look second: the daemon saves its record after a tick's
@@ -96,8 +102,18 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
     }
   }
   const askedAt = new Map<string, string>();
-  if (existsSync(layout.ledgerFile)) {
-    const { beads, questions } = withLedger(layout, (l) => ({ beads: l.listAgentBeads(), questions: l.openQuestions() }));
+  // A deleted ledger is said to a caller that listens (its rows then carry no bead state).
+  if (opts.onLedgerError && ledgerDeleted(layout.beadsDir, layout.ledgerFile)) opts.onLedgerError(ledgerMissingError(layout.ledgerFile));
+  else if (existsSync(layout.ledgerFile)) {
+    let beads: ReturnType<Ledger['listAgentBeads']> = [];
+    let questions: ReturnType<Ledger['openQuestions']> = [];
+    try {
+      ({ beads, questions } = withLedger(layout, (l) => ({ beads: l.listAgentBeads(), questions: l.openQuestions() })));
+    } catch (e) {
+      // A caller that says so (gt status) shows the sessions and the ledger's problem beside them.
+      if (!(e instanceof LedgerUnavailableError) || !opts.onLedgerError) throw e;
+      opts.onLedgerError(e);
+    }
     // Oldest first: an agent's first open question is when it began to wait.
     for (const q of questions) if (!askedAt.has(q.from)) askedAt.set(q.from, q.created_at);
     for (const b of beads) {
@@ -172,6 +188,7 @@ export async function listAgents(town: string): Promise<AgentRow[]> {
       last_exit: rs.lastExit ? lastExitRow(rs.lastExit) : null,
       next_attempt: rs.backoffUntil > now && !rs.crashLoop ? new Date(rs.backoffUntil).toISOString() : null,
       crash_loop: rs.crashLoop ? new Date(rs.crashLoop.since).toISOString() : null,
+      no_progress: rs.stalled ? { since: new Date(rs.stalled.since).toISOString(), runs: rs.stalled.runs } : null,
       held: rs.held ? { at: new Date(rs.held.at).toISOString(), reason: rs.held.reason } : null,
       last_start_error: rs.lastError ? { at: new Date(rs.lastError.at).toISOString(), message: rs.lastError.message } : null,
     });

@@ -11,7 +11,7 @@ const LOCK_TIMEOUT_MS = 30_000;
 
 export interface ClearedAgent {
   agent: string;
-  was: { crashes: number; next_attempt: string | null; crash_loop: string | null };
+  was: { crashes: number; next_attempt: string | null; crash_loop: string | null; no_progress: { since: string; runs: number } | null };
 }
 
 export interface ClearBackoffResult {
@@ -28,6 +28,7 @@ function describe(s: AgentRestart, now: number): ClearedAgent['was'] {
     crashes: s.crashes.length,
     next_attempt: s.backoffUntil > now ? new Date(s.backoffUntil).toISOString() : null,
     crash_loop: s.crashLoop ? new Date(s.crashLoop.since).toISOString() : null,
+    no_progress: s.stalled ? { since: new Date(s.stalled.since).toISOString(), runs: s.stalled.runs } : null,
   };
 }
 

@@ -191,6 +191,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
         state.last_tick = engine.stats.lastTick;
         state.last_tick_ms = engine.stats.lastTickMs;
         state.last_tick_actions = engine.stats.lastTickActions;
+        state.degraded = engine.degraded;
         events.emit({ type: 'tick_end', tick, ms: state.last_tick_ms, counts: state.last_tick_actions });
       }
       serverWatch.watch(engine.serverPid);

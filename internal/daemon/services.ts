@@ -27,6 +27,14 @@ import { serveMetrics, type MetricsHttp } from './metrics-http.js';
  * (NEEDS_HUMAN from the blocked-agent policy, QUEUE_DRAINED from the dispatch queue, or any kind).
  */
 
+
+/** Daemon mail (by subject prefix) that is also a person event through the notifier. */
+const PERSON_MAIL: ReadonlyArray<{ kind: string; severity: 'warning' | 'critical'; then?: (agent: string) => string }> = [
+  { kind: NOTIFY_KINDS.crashLoop, severity: 'critical', then: (a) => `once fixed: gt daemon clear-backoff ${a}` },
+  { kind: NOTIFY_KINDS.noProgress, severity: 'critical', then: (a) => `have a look (gt attach ${a}), then: gt daemon clear-backoff ${a}` },
+  { kind: NOTIFY_KINDS.usageLimit, severity: 'warning' },
+];
+
 export interface ServicesEnv {
   town: string;
   layout: TownLayout;
@@ -132,16 +140,24 @@ export function createServices(env: ServicesEnv): DaemonServices {
       if (e.resolve === true) notifier.resolve(e.kind, e.key);
       else if (typeof e.title === 'string' && typeof e.message === 'string') notifier.notify(e as unknown as NotifyEvent);
     } else if (e.type === 'action' && e.ok === true) {
-      // A crash loop ends when the daemon starts the agent again (it decayed or was cleared).
-      if ((e.action === 'start' || e.action === 'restart') && typeof e.agent === 'string') notifier.resolve(NOTIFY_KINDS.crashLoop, e.agent);
-      if (e.action === 'mail' && typeof e.subject === 'string' && e.subject.startsWith('CRASH_LOOP:')) {
-        const agent = e.subject.slice('CRASH_LOOP:'.length).trim().split(/\s/)[0] ?? '?';
+      // A crash loop or a stall ends when the daemon starts the agent again (decayed or cleared).
+      if ((e.action === 'start' || e.action === 'restart') && typeof e.agent === 'string') {
+        notifier.resolve(NOTIFY_KINDS.crashLoop, e.agent);
+        notifier.resolve(NOTIFY_KINDS.noProgress, e.agent);
+      }
+      // A usage limit ends when the daemon wakes the agent after the reset (or starts it anew).
+      if ((e.action === 'nudge' || e.action === 'start' || e.action === 'restart') && typeof e.agent === 'string') notifier.resolve(NOTIFY_KINDS.usageLimit, e.agent);
+      // The daemon's alerts a person must hear of, whatever the mayor or a witness does with the mail.
+      const kind = typeof e.subject === 'string' ? PERSON_MAIL.find((k) => (e.subject as string).startsWith(`${k.kind}:`)) : undefined;
+      if (e.action === 'mail' && kind) {
+        const subject = e.subject as string;
+        const agent = subject.slice(kind.kind.length + 1).trim().split(/[\s:]/)[0] ?? '?';
         notifier.notify({
-          kind: NOTIFY_KINDS.crashLoop,
+          kind: kind.kind,
           key: agent,
-          title: e.subject,
-          message: `${e.subject}\nmailed to ${String(e.to)}; once fixed: gt daemon clear-backoff ${agent}`,
-          severity: 'critical',
+          title: subject,
+          message: `${subject}\nmailed to ${String(e.to)}${kind.then ? `; ${kind.then(agent)}` : ''}`,
+          severity: kind.severity,
           agent,
         });
       }

@@ -18,6 +18,8 @@ export const daemonStateSchema = z.object({
   last_tick_ms: z.number().nullable(),
   recovery_interval_ms: z.number(),
   last_tick_actions: z.record(z.string(), z.number()).optional(),
+  /** Set while the ledger is unusable and the daemon runs in degraded mode (engine/ledger-health.ts). */
+  degraded: z.object({ problem: z.string(), message: z.string(), since: z.string(), last_good: z.string().nullable() }).nullable().optional(),
 });
 export type DaemonState = z.output<typeof daemonStateSchema>;
 

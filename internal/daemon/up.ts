@@ -35,7 +35,7 @@ export interface UpResult {
 /** Statuses that mean "on its way": waited for until it runs (or the wait ends). */
 const PENDING: ReadonlySet<UpStatus> = new Set(['started', 'restarted', 'starting']);
 /** Statuses gt up reports as a failure (exit 1). */
-export const UP_FAILED: ReadonlySet<UpStatus> = new Set(['failed', 'crash-loop', 'down', 'unknown', 'starting']);
+export const UP_FAILED: ReadonlySet<UpStatus> = new Set(['failed', 'crash-loop', 'no-progress', 'down', 'unknown', 'starting']);
 
 const POLL_MS = 100;
 

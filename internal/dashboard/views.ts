@@ -6,6 +6,7 @@ import { GtError, messageOf } from '../errors.js';
 import { withLedger } from '../ledger/index.js';
 import { listRigs, type RigInfo } from '../rig/list.js';
 import { listQueue, type MqEntry } from '../rig/mq.js';
+import { readQueueView } from '../daemon/queue-view.js';
 import { listAgents, type AgentRow } from '../daemon/agents-view.js';
 import { townLayout } from '../town/layout.js';
 
@@ -125,11 +126,11 @@ export function nextLapse(s: Pick<TownSnapshot, 'attention'>): number | undefine
 }
 
 /**
- * Seam for issue 11: the read function behind `gt sling --list --json` (queued beads in dispatch
- * order) goes here. Polecats at work come from the agents read view already.
+ * The read behind `gt sling --list --json` (daemon/queue-view.ts): queued beads in dispatch order.
+ * Polecats at work come from the agents read view already.
  */
-export function queuedBeads(_town: string): DispatchView['queued'] {
-  return [];
+export function queuedBeads(town: string): DispatchView['queued'] {
+  return readQueueView(town).queued.map((b) => ({ id: b.id, rig: b.rig, title: b.title, priority: b.priority, queued_at: b.queued_at }));
 }
 
 export function polecatsAtWork(agents: readonly AgentRow[]): DispatchView['working'] {

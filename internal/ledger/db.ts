@@ -1,7 +1,7 @@
-import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { GtError, describeWriteError, errnoCode, isGtError, messageOf } from '../errors.js';
+import { GtError, LedgerUnavailableError, describeWriteError, errnoCode, isGtError, messageOf } from '../errors.js';
 import { migrate } from './migrations.js';
 
 export type Db = Database.Database;
@@ -54,8 +54,14 @@ export function ledgerError(e: unknown, path: string): GtError {
   if (isGtError(e)) return e;
   const code = errnoCode(e) ?? '';
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-    return new GtError('IO', `${LABEL} (${path}) is not a valid SQLite database: ${messageOf(e)}`, {
-      hint: 'move it aside to start an empty ledger, or restore it from a backup',
+    return new LedgerUnavailableError('corrupt', `${LABEL} (${path}) is not a valid SQLite database: ${messageOf(e)}`, {
+      hint: 'restore it from a backup, or move the .beads directory aside to start an empty ledger',
+      cause: e,
+    });
+  }
+  if (code === 'SQLITE_FULL') {
+    return new LedgerUnavailableError('full', `cannot write ${LABEL} (${path}): the disk is full: ${messageOf(e)}`, {
+      hint: 'free some disk space; gt retries by itself',
       cause: e,
     });
   }
@@ -65,17 +71,17 @@ export function ledgerError(e: unknown, path: string): GtError {
       cause: e,
     });
   }
-  if (code === 'SQLITE_FULL' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_PERM') {
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_PERM') {
     // SQLite says "disk I/O error" or "unable to open" for a full or read-only disk too: ask the
     // filesystem which it is, so the hint points at the real problem.
     const disk = diskProblem(dirname(path));
-    if (code === 'SQLITE_FULL' || disk === 'full') {
-      return new GtError('IO', `cannot write ${LABEL} (${path}): the disk is full`, { hint: 'free space on that filesystem and try again', cause: e });
+    if (disk === 'full') {
+      return new LedgerUnavailableError('full', `cannot write ${LABEL} (${path}): the disk is full: ${messageOf(e)}`, { hint: 'free some disk space; gt retries by itself', cause: e });
     }
     if (disk === 'read-only' || code === 'SQLITE_READONLY_ROFS') {
-      return new GtError('IO', `cannot write ${LABEL} (${path}): read-only file system`, { hint: 'remount it read-write and try again', cause: e });
+      return new LedgerUnavailableError('unusable', `cannot write ${LABEL} (${path}): read-only file system`, { hint: 'remount it read-write; gt retries by itself', cause: e });
     }
-    return new GtError('IO', `cannot use ${LABEL} (${path}): ${messageOf(e)}`, { hint: 'check the file and directory permissions', cause: e });
+    return new LedgerUnavailableError('unusable', `cannot use ${LABEL} (${path}): ${messageOf(e)}`, { hint: 'check the file and directory permissions', cause: e });
   }
   return new GtError('IO', `${LABEL}: ${messageOf(e)}`, { cause: e });
 }
@@ -97,12 +103,34 @@ function diskProblem(dir: string): 'full' | 'read-only' | undefined {
 }
 
 /**
- * Open the town's ledger: create `.beads/` on first use, WAL, busy timeout, synchronous=NORMAL,
- * then bring the schema up to date. Every failure is a one-line GtError.
+ * `.beads/<MARKER>` says this town has had a ledger. It is written once the ledger has opened, so
+ * a ledger file that is gone while the marker stays was deleted (or lost), and is reported instead
+ * of being silently recreated empty. Moving the whole `.beads/` aside starts a new ledger.
+ */
+export const LEDGER_MARKER = 'ledger.created';
+
+export function ledgerMissingError(file: string): LedgerUnavailableError {
+  return new LedgerUnavailableError('missing', `${LABEL} (${file}) is missing: this town had a ledger and it was deleted; gt does not recreate it empty`, {
+    hint: 'restore .beads/beads.db from a backup, or move the .beads directory aside to start an empty ledger',
+  });
+}
+
+/** The ledger was created once and its file is gone now. */
+export function ledgerDeleted(beadsDir: string, file: string): boolean {
+  // Checked file, marker, file: a first opener that creates the file and then the marker between
+  // our two looks at the file is never mistaken for a deletion.
+  return !existsSync(file) && existsSync(join(beadsDir, LEDGER_MARKER)) && !existsSync(file);
+}
+
+/**
+ * Open the town's ledger: create `.beads/` on first use (never again once it existed: see
+ * LEDGER_MARKER), WAL, busy timeout, synchronous=NORMAL, then bring the schema up to date.
+ * Every failure is a one-line GtError (LedgerUnavailableError when the ledger is unusable as a whole).
  */
 export function openDb(beadsDir: string, file: string, options: OpenDbOptions = {}): Db {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULTS.busyTimeoutMs;
   const retries = options.busyRetries ?? DEFAULTS.busyRetries;
+  if (ledgerDeleted(beadsDir, file)) throw ledgerMissingError(file);
   try {
     mkdirSync(beadsDir, { recursive: true });
   } catch (e) {
@@ -117,6 +145,7 @@ export function openDb(beadsDir: string, file: string, options: OpenDbOptions = 
     opened.pragma('synchronous = NORMAL');
     opened.pragma('foreign_keys = ON');
     withBusyRetry(() => migrate(opened), retries);
+    markCreated(beadsDir);
     return opened;
   } catch (e) {
     try {
@@ -125,5 +154,15 @@ export function openDb(beadsDir: string, file: string, options: OpenDbOptions = 
       // Closing a half-opened handle can fail on a corrupt file; the original error matters more.
     }
     throw ledgerError(e, file);
+  }
+}
+
+function markCreated(beadsDir: string): void {
+  const marker = join(beadsDir, LEDGER_MARKER);
+  if (existsSync(marker)) return;
+  try {
+    writeFileSync(marker, 'gt: this town has a ledger (.beads/beads.db); a missing one was deleted, not never created\n', { flag: 'wx' });
+  } catch {
+    // Another opener wrote it first (EEXIST), or the disk refuses (read-only, full): the next open tries again.
   }
 }

@@ -3,6 +3,8 @@ export { openLedger, withLedger, Ledger, type OpenLedgerOptions } from './ledger
 export type { CreateBeadInput, ListFilter, UpdateBeadInput } from './beads.js';
 export type { AgentBead, AgentInput, HookResult } from './agents.js';
 export type { MailMessage, SendMailInput, InboxOptions } from './mail.js';
+export type { OutboxSlot } from './outbox.js';
+export { ledgerDeleted, ledgerMissingError } from './db.js';
 export type { Question, QuestionState, AskInput } from './questions.js';
 export {
   BEAD_TYPES,

@@ -16,6 +16,7 @@ import {
 } from './agents.js';
 import { claimMail, unreadCounts, deleteMail, getMail, inbox, readMail, sendMail, type InboxOptions, type MailMessage, type SendMailInput } from './mail.js';
 import type { AgentState, Bead } from './schema.js';
+import { outboxSlots, probeWrite, retainOutboxSlots, sendNotification, type OutboxSlot } from './outbox.js';
 import { answerQuestion, askQuestion, expireQuestion, getQuestion, markQuestionsNotified, openQuestions, type AskInput, type Question } from './questions.js';
 
 export interface OpenLedgerOptions extends OpenDbOptions {
@@ -93,6 +94,21 @@ export class Ledger {
   }
   unreadCounts(): Record<string, number> {
     return unreadCounts(this.store);
+  }
+
+  /** A mail and its dedup slot in one transaction (ledger/outbox.ts). */
+  sendNotification(mail: SendMailInput, slot: Omit<OutboxSlot, 'mail_id'>): MailMessage {
+    return sendNotification(this.store, mail, slot);
+  }
+  outboxSlots(): OutboxSlot[] {
+    return outboxSlots(this.store);
+  }
+  retainOutboxSlots(keep: ReadonlySet<string>): number {
+    return retainOutboxSlots(this.store, keep);
+  }
+  /** Throws (LedgerUnavailableError 'full', ...) unless the ledger takes a write now. */
+  probeWrite(): void {
+    probeWrite(this.store);
   }
 
   askQuestion(input: AskInput): Question {

@@ -29,6 +29,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX beads_agent_hook ON beads (json_extract(fields, '$.hook_bead'))
     WHERE type = 'agent' AND json_extract(fields, '$.hook_bead') IS NOT NULL;
   `,
+  // 2: the daemon's outbox (ledger/outbox.ts): a notification's dedup slot, written in the same
+  // transaction as its mail, so a crash can neither send it twice nor lose it.
+  `
+  CREATE TABLE notify_slots (
+    key       TEXT PRIMARY KEY,
+    recipient TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    agent     TEXT NOT NULL,
+    condition TEXT NOT NULL,
+    at        REAL NOT NULL,
+    mail_id   TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -21,6 +21,10 @@ export const NOTIFY_KINDS = {
   needsHuman: 'NEEDS_HUMAN',
   /** An agent kept dying: restarts stopped. */
   crashLoop: 'CRASH_LOOP',
+  /** Restarts brought an agent no progress (restart.max_without_progress): restarts stopped. */
+  noProgress: 'NO_PROGRESS',
+  /** An agent reached its account's usage limit: left alone until the reset, then nudged once. */
+  usageLimit: 'USAGE_LIMIT',
   /** An agent asked the person a question (gt ask). */
   question: 'QUESTION',
   /** The dispatch queue ran empty and no polecat has work left. */

@@ -95,7 +95,8 @@ test.before(async () => {
     // end by the daemon's deadline wake, never by the interval tick. Only the backoff is shortened
     // (default 30s) to keep the test short; the page reads the town on daemon actions and file
     // changes, never on ticks.
-    settings: { restart: { initial_backoff: '3s', max_backoff: '6s' } },
+    // One polecat per rig: a second sling is queued (the queue section shows it).
+    settings: { restart: { initial_backoff: '3s', max_backoff: '6s' }, rigs: { shop: { max_polecats: 1 } } },
     daemonSettings: { env: { GT_SIM_WORK: '0', GT_SIM_HEARTBEAT_INTERVAL: '1s' } },
   });
   socket = await townSocket(town.root);
@@ -149,6 +150,12 @@ test('the agents table matches gt agents --json', async () => {
   // The polecat at work is listed in the queue section, with its hook.
   await page.waitForSelector(`#dispatch-list li[data-kind="working"] >> text=${bead}`);
   assert.ok(await page.isVisible('#dispatch'));
+  // Beyond the rig's cap a sling is queued: listed first, from the same read as gt sling --list.
+  const next = (JSON.parse(await gtOk('bead', 'create', '--rig', 'shop', '--title', 'Queued behind it', '--json')) as { id: string }).id;
+  assert.match(await gtOk('sling', next, 'shop'), /^queued /);
+  await page.waitForSelector(`#dispatch-list li[data-kind="queued"] >> text=${next}`);
+  const listed = await page.evaluate(`[...document.querySelectorAll('#dispatch-list li')].map((li) => li.dataset.kind)`) as string[];
+  assert.equal(listed, ['queued', 'working'], 'queued beads, then polecats at work');
   // Nothing to attend to in this town: the section stays hidden.
   assert.not.ok(await page.isVisible('#attention'));
 });

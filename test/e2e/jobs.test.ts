@@ -108,6 +108,11 @@ test('gt daemon jobs [--json]: each job with its last and next run; disabled one
   assert.match((await gt(['daemon', 'jobs', '--help'])).stdout, /usage: gt daemon jobs/);
 });
 
+// A failed ESTOP test must not leave the town stopped for the tests after it.
+test.after.each(() => {
+  if (town) rmSync(join(town.root, 'ESTOP'), { force: true });
+});
+
 test('ESTOP pauses every job (logged once), gt thaw resumes them', async () => {
   writeFileSync(join(town.root, 'ESTOP'), '');
   await waitFor('the pause logged', () => log().some((l) => /jobs: paused, ESTOP is set/.test(l)), 10_000);

@@ -90,6 +90,11 @@ test('a slung bead: the real Claude polecat is primed, runs gt hook, edits, comm
   assert.is(JSON.parse(s.stdout).session, 'sh-furiosa');
   // Never silent: what gt settled in Claude's own file is said.
   assert.equal(JSON.parse(s.stdout).settled, [`trusted ${join(town.root, 'shop', 'polecats', 'furiosa')} in ${join(home.dir, '.claude.json')}`]);
+  // The second polecat (the kill -9 test below) is slung now, while furiosa works: once furiosa is
+  // merged the daemon reaps it and its name would be free again.
+  const s2 = await run(['sling', bead2, 'shop', '--json', '--town', town.root], { timeoutMs: 90_000 });
+  assert.is(s2.code, 0, s2.stderr + s2.stdout);
+  assert.is(JSON.parse(s2.stdout).polecat, 'nux');
 
   const clone = join(town.root, 'shop', 'mayor', 'rig');
   await waitFor(
@@ -131,7 +136,7 @@ test('a slung bead: the real Claude polecat is primed, runs gt hook, edits, comm
   assert.equal(claudeJson.customApiKeyResponses.approved, [TEST_ANTHROPIC_KEY.slice(-20)]);
 });
 
-test('the hooks keep the heartbeat file: idle after the turn, written by the Stop hook', async () => {
+test('the hooks keep the heartbeat file: idle after the turn, written by the Stop hook; done and merged, the polecat is reaped', async () => {
   const hbFile = join(town.root, '.runtime', 'heartbeats', 'sh-furiosa.json');
   const hb = await waitFor('a Stop event in the heartbeat file', () => {
     const h = readJson(hbFile);
@@ -139,10 +144,9 @@ test('the hooks keep the heartbeat file: idle after the turn, written by the Sto
   }, 30_000, 100);
   assert.is(hb.state, 'idle');
   assert.is(hb.runtime, 'claude');
-  const agents = JSON.parse((await run(['agents', '--json', '--town', town.root])).stdout) as Array<{ identity: string; activity: { state: string; since: string | null } }>;
-  const me = agents.find((a) => a.identity === 'shop/polecats/furiosa')!;
-  assert.is(me.activity.state, 'idle');
-  assert.ok(me.activity.since, 'since when');
+  assert.ok(hb.since, 'since when');
+  // Done and merged: the daemon ends its session (reaping; gt agents shows it working then idle in the next test).
+  await waitFor('furiosa reaped', () => tmux('has-session', '-t', '=sh-furiosa').status !== 0, 60_000, 250);
   // Claude's conversation id was recorded by SessionStart (for restart.resume).
   assert.match(readFileSync(join(town.root, '.runtime', 'agents', 'sh-furiosa', 'session-id'), 'utf8'), /^[0-9a-f-]{36}\n$/);
   assert.ok(existsSync(join(town.root, '.runtime', 'agents', 'sh-furiosa', 'claude-settings.json')));
@@ -153,9 +157,6 @@ const agent = async (id: string): Promise<AgentJson | undefined> =>
   (JSON.parse((await run(['agents', '--json', '--town', town.root])).stdout) as AgentJson[]).find((a) => a.identity === id);
 
 test('working while the script holds a turn; kill -9 of the real claude: back, primed again, hook kept; idle after the turn', async () => {
-  const s = await run(['sling', bead2, 'shop', '--json', '--town', town.root], { timeoutMs: 90_000 });
-  assert.is(s.code, 0, s.stderr + s.stdout);
-  assert.is(JSON.parse(s.stdout).polecat, 'nux');
   const held = await waitFor('nux working inside its held turn', async () => {
     const a = await agent('shop/polecats/nux');
     return a?.activity.state === 'working' && server.requests().some((r) => r.agent === 'nux' && r.step === 1) ? a : undefined;

@@ -14,6 +14,7 @@ import { daemonSettingsSchema } from '../../internal/config/daemon-settings.js';
 import { settingsSchema } from '../../internal/config/settings.js';
 import { actAgents } from '../../internal/daemon/engine/act-agents.js';
 import type { EngineView } from '../../internal/daemon/engine/view.js';
+import { LedgerHealth } from '../../internal/daemon/engine/ledger-health.js';
 import type { Logger } from '../../internal/daemon/logger.js';
 import type { Action } from '../../internal/daemon/policy/index.js';
 import { capturePanes, createSession, type Tmux } from '../../internal/tmux/index.js';
@@ -49,6 +50,7 @@ async function actNudge(tmux: Tmux): Promise<{ lines: string[]; reports: Array<[
     settings: () => settings,
     now: () => Date.now(),
     healthWindowMs: undefined,
+    ledgerHealth: new LedgerHealth(townLayout(dir)),
     warnOnce: () => undefined,
     resolved: () => undefined,
   };

@@ -111,7 +111,7 @@ test('the event ring keeps the last 100 for a late page', async () => {
   assert.is(seqs.at(-1), 150);
 });
 
-const row = (p: Partial<AgentRow>): AgentRow => ({ identity: 'x', role: 'polecat', rig: 'r', name: null, session: 's', runtime: 'sim', supervised: true, liveness: 'alive', liveness_reason: '', pid: 1, state: null, activity: { state: 'idle', since: null, last_seen: null, source: 'heartbeat' }, hook: null, updated_at: '2026-01-01T00:00:00Z', crashes: 0, last_exit: null, next_attempt: null, crash_loop: null, held: null, last_start_error: null, ...p });
+const row = (p: Partial<AgentRow>): AgentRow => ({ identity: 'x', role: 'polecat', rig: 'r', name: null, session: 's', runtime: 'sim', supervised: true, liveness: 'alive', liveness_reason: '', pid: 1, state: null, activity: { state: 'idle', since: null, last_seen: null, source: 'heartbeat' }, hook: null, updated_at: '2026-01-01T00:00:00Z', crashes: 0, last_exit: null, next_attempt: null, crash_loop: null, no_progress: null, held: null, last_start_error: null, ...p });
 const blocked = (reason: string | undefined, since: string | null): AgentRow['activity'] => ({ state: 'blocked', ...(reason ? { reason } : {}), since, last_seen: null, source: 'heartbeat' });
 
 test('read-view helpers: NEEDS_HUMAN from blocked agents, polecats at work, the merge queue view', () => {

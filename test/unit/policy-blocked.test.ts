@@ -131,7 +131,8 @@ test('a usage limit is held (no restart, no nudge) but told by the usage-limit r
   const limit: BlockedReport = { reason: 'usage-limit', source: 'screen', screen: "Claude Code's usage limit", resetAt: T0 + 3 * HOUR };
   t.run(2 * HOUR, 5 * MIN, (now) => [observedAgent(DEACON, { run: { since: T0 - HOUR, pid: 7 }, blocked: limit }, now), observedPolecat(now)], { deaconBeat: T0 - HOUR });
   assert.equal(destructive(t.all), []);
-  assert.equal(mails(t.all), []);
+  // Told once, by the usage-limit rule (policy/usage-limit.ts), never as NEEDS_HUMAN.
+  assert.equal(mails(t.all).map((m) => m.subject), ['USAGE_LIMIT: deacon reached its usage limit; resuming it at 2025-01-01T15:00:00.000Z']);
   assert.equal(persons(t.all), []);
 });
 

@@ -6,7 +6,7 @@ import { paint, printJson, table } from '../output.js';
 export const spec: CommandSpec = {
   usage: 'gt agents [--town DIR] [--json]',
   description:
-    "Every known agent: the supervised role sessions, any other gt session on the town server, and polecats in the ledger, with identity, role, rig, session, runtime, liveness (alive, zombie, dead, unknown), activity (starting, working, idle, blocked: reason, dead; and since when, from the CLI's own hooks), state and hook from the ledger, and the daemon's restart record: crashes counted (short runs in the crash-loop window), how the last run ended (exit status or signal where tmux could tell, and how long it ran), when the next attempt may come, and a crash loop.",
+    "Every known agent: the supervised role sessions, any other gt session on the town server, and polecats in the ledger, with identity, role, rig, session, runtime, liveness (alive, zombie, dead, unknown), activity (starting, working, idle, blocked: reason, dead; and since when, from the CLI's own hooks), state and hook from the ledger, and the daemon's restart record: crashes counted (short runs in the crash-loop window), how the last run ended (exit status or signal where tmux could tell, and how long it ran), when the next attempt may come, a crash loop, and restarts stopped for want of progress (no_progress: restart.max_without_progress runs in a row never reached working or idle; gt daemon clear-backoff <agent> resumes them).",
   options: { json: { type: 'boolean', description: 'print the agents as JSON' } },
   details: 'A town whose agents never died shows "-" in CRASHES, LAST EXIT and NEXT.',
 };
@@ -14,7 +14,8 @@ export const spec: CommandSpec = {
 const COLOURS = { alive: 'green', zombie: 'yellow', dead: 'red', unknown: 'dim' } as const;
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const agents = await listAgents(ctx.town());
+  // The sessions are worth showing when the ledger is not: its problem goes to stderr, once.
+  const agents = await listAgents(ctx.town(), { onLedgerError: (e) => process.stderr.write(`gt: ledger unavailable (${e.problem}), state and hook not shown: ${e.line}\n`) });
   if (ctx.json) {
     printJson(agents);
     return 0;
@@ -44,9 +45,10 @@ export function lastExitText(a: Pick<AgentRow, 'last_exit'>): string {
   return `${how} after ${ran}${e.cause ? ` (${e.cause.split(' (')[0]})` : ''}`;
 }
 
-/** "crash loop", "held", "in 25s" (backoff), "start failed", or "-". */
-export function nextText(a: Pick<AgentRow, 'next_attempt' | 'crash_loop' | 'held' | 'last_start_error'>, now: number): string {
+/** "crash loop", "no progress", "held", "in 25s" (backoff), "start failed", or "-". */
+export function nextText(a: Pick<AgentRow, 'next_attempt' | 'crash_loop' | 'held' | 'last_start_error'> & Partial<Pick<AgentRow, 'no_progress'>>, now: number): string {
   if (a.crash_loop) return 'crash loop';
+  if (a.no_progress) return `no progress (${a.no_progress.runs} runs)`;
   if (a.held) return `held (${a.held.reason})`;
   const until = a.next_attempt ? Date.parse(a.next_attempt) - now : 0;
   if (until > 0) return `in ${shortDuration(until)}`;

@@ -7,7 +7,7 @@ import { printJson } from '../output.js';
 export const spec: CommandSpec = {
   usage: 'gt daemon clear-backoff <agent> | --all [--json] [--town DIR]',
   description:
-    "Forget an agent's crashes, restart backoff and crash loop so the daemon tries it again now (its next short run is a first one again): clears them in daemon/restart_state.json for that agent (under the daemon's lock, so a running tick cannot overwrite it), then sends the verified daemon SIGUSR2, which runs a tick that reloads the file.",
+    "Forget an agent's crashes, restart backoff, crash loop and restarts stopped for want of progress (NO_PROGRESS) so the daemon tries it again now (its next short run is a first one again): clears them in daemon/restart_state.json for that agent (under the daemon's lock, so a running tick cannot overwrite it), then sends the verified daemon SIGUSR2, which runs a tick that reloads the file.",
   positionals: [{ name: 'agent', description: 'identity (deacon, myrig/witness, myrig/toast) or session name (hq-deacon)' }],
   options: {
     all: { type: 'boolean', description: 'clear every agent' },
@@ -33,7 +33,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (notFound !== undefined) ctx.out(`${notFound} has no restart record (the daemon has not seen it run); nothing to clear`);
   else if (cleared.length === 0) ctx.out('no agent has a restart record; nothing to clear');
   for (const c of cleared) {
-    const was = [c.was.crash_loop ? `crash loop since ${c.was.crash_loop}` : '', c.was.next_attempt ? `backoff until ${c.was.next_attempt}` : '', `${c.was.crashes} crash${c.was.crashes === 1 ? '' : 'es'} counted`]
+    const was = [
+      c.was.crash_loop ? `crash loop since ${c.was.crash_loop}` : '',
+      c.was.no_progress ? `no progress in ${c.was.no_progress.runs} runs since ${c.was.no_progress.since}` : '', c.was.next_attempt ? `backoff until ${c.was.next_attempt}` : '', `${c.was.crashes} crash${c.was.crashes === 1 ? '' : 'es'} counted`]
       .filter(Boolean)
       .join(', ');
     ctx.out(`cleared ${c.agent} (was: ${was})`);

@@ -38,6 +38,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     ['next wake', s.next_tick ? `${s.next_tick} (${s.next_tick_reason ?? 'interval'})` : '-'],
     ['interval', formatDuration(s.recovery_interval_ms)],
     ['log', s.log_path],
+    ...(s.degraded ? [['degraded', `since ${s.degraded.since} (${s.degraded.problem}): ${s.degraded.message}`]] : []),
   ])) ctx.out(`  ${line}`);
   return EXIT.ok;
 }

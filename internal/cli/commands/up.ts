@@ -13,7 +13,7 @@ export const spec: CommandSpec = {
     json: { type: 'boolean', description: 'print the daemon pid and each agent outcome as JSON' },
   },
   details:
-    'Statuses: running (already was), started, restarted (a zombie replaced), starting (still loading when the wait ended),\nbackoff, crash-loop (gt daemon clear-backoff <agent>), failed (its exit status and last output are shown), down.\nExit 1 if any agent failed, is in a crash loop, is not running when the wait ends, or ESTOP (or gt down) kept the daemon from starting anything.',
+    'Statuses: running (already was), started, restarted (a zombie replaced), starting (still loading when the wait ended),\nbackoff, crash-loop or no-progress (gt daemon clear-backoff <agent>), failed (its exit status and last output are shown), down.\nExit 1 if any agent failed, is in a crash loop, is not running when the wait ends, or ESTOP (or gt down) kept the daemon from starting anything.',
 };
 
 export async function run(ctx: CommandContext): Promise<number> {

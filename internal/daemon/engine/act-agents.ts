@@ -17,6 +17,8 @@ export interface AgentActOptions {
   launch: LaunchContext;
   /** Longest one rig's actions may take; a hung rig is abandoned for this tick, the rest go on. */
   rigTimeoutMs: number;
+  /** False in degraded mode: starts leave the agent beads alone (the ledger is unusable). */
+  ledgerWrites?: boolean;
   /** Identities whose lifecycle request someone else claimed: their actions are skipped. */
   skip: ReadonlySet<string>;
   /** Each start's outcome, when it settles (possibly after act returned, for an abandoned rig). */
@@ -67,6 +69,7 @@ export async function actAgents(engine: EngineView, actions: readonly Action[], 
     const outcome = await startAgent(engine.layout, opts.launch, a.agent, {
       signal,
       healthWindowMs: engine.healthWindowMs,
+      recordBead: opts.ledgerWrites !== false,
       onLeftovers: (pids) => log.info(`${a.agent.identity}: ended ${pids.length} leftover process${pids.length === 1 ? '' : 'es'} of ${a.agent.session}'s last run before starting it (pid ${pids.join(', ')})`),
     });
     opts.started(a, outcome, engine.now());

@@ -24,8 +24,14 @@ import {
 } from '../policy/index.js';
 import { summarize, type AgentSummary, type StartResult } from '../policy/summary.js';
 import { actAgents } from './act-agents.js';
+import { withScreens } from './mail-screens.js';
 import { actLedger } from './act-ledger.js';
+import { LedgerHealth, type DegradedInfo } from './ledger-health.js';
 import { observe, readTown } from './observe.js';
+import { settleOutbox, withOutbox, withoutOutbox } from './outbox.js';
+import { applyLedgerStatus } from '../policy/ledger-degraded.js';
+import { actQueue } from './act-queue.js';
+import { observeQueue } from './observe-queue.js';
 import type { EngineView, Reporter } from './view.js';
 
 /** What the daemon builds once (daemon/run.ts) and every tick uses. */
@@ -95,6 +101,7 @@ export class Engine implements EngineView {
   readonly healthWindowMs: number | undefined;
   readonly estopHeld: (() => boolean) | undefined;
   readonly stats: TickStats = { tickCount: 0, lastTick: null, lastTickMs: null, lastTickActions: {} };
+  readonly ledgerHealth: LedgerHealth;
   private readonly emit: ((event: Record<string, unknown>) => void) | undefined;
   /** Problems already reported (file corrupt, bad runtime, ...): reported again only after they clear. */
   private readonly warned = new Set<string>();
@@ -102,6 +109,8 @@ export class Engine implements EngineView {
   private hookedServerPid: number | undefined;
   /** The town's tmux server as last seen (undefined: none running, or unknown). */
   serverPid: number | undefined;
+  /** The dispatch queue's depth as last told to subscribers ({type: 'queue', depth}). */
+  private queueDepth: number | undefined;
   /** Restart-state updates from starts that settled after their tick saved; the next tick applies them. */
   private late: Array<(state: RestartState) => RestartState> = [];
 
@@ -115,6 +124,12 @@ export class Engine implements EngineView {
     this.emit = deps.emit;
     this.healthWindowMs = deps.healthWindowMs;
     this.estopHeld = deps.estopHeld;
+    this.ledgerHealth = new LedgerHealth(deps.layout);
+  }
+
+  /** Set while the ledger is unusable and the daemon runs in degraded mode (state.json, gt status). */
+  get degraded(): DegradedInfo | null {
+    return this.ledgerHealth.degraded;
   }
 
   /** Report a problem with one input once per distinct problem (not every tick). */
@@ -174,11 +189,22 @@ export class Engine implements EngineView {
     else this.resolved('notify_state');
 
     const town = readTown(this);
-    const { obs, snap, procMs } = await observe(this, town);
+    const { obs, snap, procMs, outbox } = await observe(this, town);
     if (snap.ok) this.serverPid = snap.serverPid;
     await this.maintainHooks(snap.ok ? snap.serverPid : undefined);
+    const queue = await observeQueue(this, town);
+    if (queue) {
+      obs.queue = queue;
+      if (queue.queued.length !== this.queueDepth) {
+        this.queueDepth = queue.queued.length;
+        this.emit?.({ type: 'queue', depth: queue.queued.length });
+      }
+    }
 
-    const decision = decide(obs, town.settings, restart, ns.state);
+    // Mail dedup slots come from the ledger's outbox (written with their mail), the rest from the file.
+    const outboxKeys = new Set(outbox.map((s) => s.key));
+    const ledgerStatus = this.ledgerHealth.status;
+    const decision = applyLedgerStatus(decide(obs, town.settings, restart, withOutbox(ns.state, outbox)), ledgerStatus, obs.now);
     const gated = obs.gates.estop || obs.gates.shutdownLock;
     const counts: Record<string, number> = {};
     const report: Reporter = (a, ok, detail) => {
@@ -196,8 +222,10 @@ export class Engine implements EngineView {
       });
     };
 
-    const ledger = actLedger(this, decision.actions, decision.notify, report);
-    for (const a of decision.actions) {
+    const actions = await withScreens(this.tmux, decision.actions);
+    const ledger = actLedger(this, actions, decision.notify, report);
+    for (const k of ledger.sent) outboxKeys.add(k);
+    for (const a of actions) {
       if (a.type === 'log') {
         log[a.level](a.message);
         report(a, true);
@@ -220,9 +248,11 @@ export class Engine implements EngineView {
     };
     const starts = new Map<string, StartResult>();
     let retry: Wake | null = null;
-    await actAgents(this, decision.actions, {
+    await actAgents(this, actions, {
       launch: town.launch,
       rigTimeoutMs: town.settings.daemon.rig_timeout,
+      // Degraded: sessions are started without touching the ledger (never rewritten, never recreated).
+      ledgerWrites: ledgerStatus.ok,
       skip: ledger.claimedElsewhere,
       report,
       started: (a, outcome, at) => {
@@ -246,14 +276,19 @@ export class Engine implements EngineView {
         retry ??= { at, reason: `${id} start failed` };
       },
     });
+    await actQueue(this, decision.actions, {
+      report,
+      started: (id, run) => updateRestart((s) => updateAgent(s, id, (t) => recordRun(t, run))),
+    });
     // Sessions started this tick may have started the tmux server itself: give it the hooks now,
     // not one interval later. The same when observe saw no server: someone else (gt sling) may
     // have started it during the tick, and our own start then found its session already there.
     const noServerSeen = snap.ok && snap.serverPid === undefined;
-    if ((counts.start ?? 0) + (counts.restart ?? 0) > 0 || noServerSeen) await this.maintainHooks('ask');
+    if ((counts.start ?? 0) + (counts.restart ?? 0) + (counts.dispatch ?? 0) > 0 || noServerSeen) await this.maintainHooks('ask');
     saveRestartState(layout.restartState, restart);
     saved = true;
-    saveNotifyState(layout.notifyState, ledger.notify);
+    saveNotifyState(layout.notifyState, withoutOutbox(ledger.notify, outboxKeys));
+    settleOutbox(this, ledger.notify, outboxKeys);
     const wake = retry && (!decision.next || (retry as Wake).at <= decision.next.at) ? retry : decision.next;
     return { tick, counts, gated, wake, agents: summarize(obs, restart, starts, opts.startedSince), procMs };
   }

@@ -6,13 +6,13 @@ import { daemonSettingsSchema, loadDaemonSettings, type DaemonSettings } from '.
 import { readDeaconHeartbeat } from '../../config/deacon-heartbeat.js';
 import { agentActivity, reportedActivity, withOpenQuestion } from '../../agent/state.js';
 import { drawsScreens, type ScreenVerdict } from '../../agent/screens/index.js';
-import { readHeartbeatFileAt } from '../../config/heartbeat-file.js';
+import { readHeartbeatFileAt, type HeartbeatFile } from '../../config/heartbeat-file.js';
 import type { Settings } from '../../config/settings.js';
 import type { RigsFile } from '../../config/town-files.js';
 import { GtError, messageOf } from '../../errors.js';
 import { bootEpochMs, flockHolders, processStartEpochMs, readProcTable } from '../../fsx/proc.js';
 import { estopActive } from '../estop.js';
-import { withLedger, type AgentBead } from '../../ledger/index.js';
+import type { AgentBead, OutboxSlot } from '../../ledger/index.js';
 import type { LaunchContext } from '../../session/launch.js';
 import { agentProcessNames, runtimeFor } from '../../session/launch.js';
 import { readBlockingScreens } from '../../session/screens.js';
@@ -22,8 +22,7 @@ import { supervisedRoleAgents } from '../../session/supervised.js';
 import { findSession, snapshot, type SessionInfo, type Snapshot } from '../../tmux/index.js';
 import { readRigs } from '../../town/rigs.js';
 import type { EngineView } from './view.js';
-import type { BlockedReport, LifecycleRequest, Observation, ObservedAgent } from '../policy/index.js';
-import type { HeartbeatFile } from '../../config/heartbeat-file.js';
+import type { AgentBeat, BlockedReport, LifecycleRequest, Observation, ObservedAgent } from '../policy/index.js';
 
 /**
  * What one tick reads of the town's files, once: settings, daemon settings and the rigs registry,
@@ -44,6 +43,8 @@ export interface Observed {
   snap: Snapshot;
   /** Time spent reading /proc (process trees, start times), for bench/tick. */
   procMs: number;
+  /** The mail dedup slots the ledger's outbox holds (the last good read's while degraded). */
+  outbox: OutboxSlot[];
 }
 
 const LIFECYCLE_RE = /^LIFECYCLE:\s+(\S+)\s+requesting\s+(cycle|restart|shutdown)\b/;
@@ -99,18 +100,8 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
   let table: ProcTable | undefined;
   const procs = () => (table ??= timed(readProcTable));
 
-  const ledger = existsSync(layout.ledgerFile)
-    ? withLedger(layout, (l) => {
-        const agents = l.listAgentBeads();
-        const hooks = new Map<string, boolean>();
-        for (const a of agents) if (a.hook_bead) hooks.set(a.hook_bead, (l.getBead(a.hook_bead)?.status ?? 'closed') !== 'closed');
-        const lifecycle = l.inbox('deacon/').filter((m) => m.subject.startsWith('LIFECYCLE:'));
-        // Oldest first: an agent's first open question is when it began to wait.
-        const askers = new Map<string, string>();
-        for (const q of l.openQuestions()) if (!askers.has(q.from)) askers.set(q.from, q.created_at);
-        return { agents, hooks, lifecycle, askers };
-      })
-    : { agents: [] as AgentBead[], hooks: new Map<string, boolean>(), lifecycle: [], askers: new Map<string, string>() };
+  // One read of the ledger; while it is unusable, the last good read (ledger-health.ts).
+  const { read: ledger } = engine.ledgerHealth.read(now);
 
   const byIdentity = new Map<string, { spec: AgentSpec; supervised: boolean; bead?: AgentBead; rigInactive?: boolean }>();
   for (const spec of supervisedRoleAgents(settings, daemonSettings, knownRigs)) byIdentity.set(spec.identity, { spec, supervised: true });
@@ -170,7 +161,7 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
       liveness: lv.state,
       bead: bead ? { agent_state: bead.agent_state, hook_bead: bead.hook_bead, updated_at: Date.parse(bead.updated_at) } : null,
       hookOpen: bead?.hook_bead ? (ledger.hooks.get(bead.hook_bead) ?? false) : false,
-      heartbeat: Number.isFinite(hbTime) ? { timestamp: hbTime, ...(hbState ? { state: hbState } : {}) } : null,
+      heartbeat: Number.isFinite(hbTime) ? { timestamp: hbTime, ...(hbState ? reportDetail(hb!, hbState) : {}) } : null,
       ...(lv.state === 'alive' && session ? { run: timed(() => runOf(lv.pid, session, boot)) } : {}),
       ...(lv.state === 'zombie' && session ? exitOf(session) : {}),
       ...(lv.graceEnds !== undefined ? { graceEnds: lv.graceEnds } : {}),
@@ -194,7 +185,7 @@ export async function observe(engine: EngineView, town: TownView): Promise<Obser
     lifecycle.push({ id: m.id, from: match[1]!, sender: m.from, action: match[2] as LifecycleRequest['action'], createdAt: Date.parse(m.created_at) });
   }
 
-  return { obs: { now, gates, agents, deaconHeartbeat: deacon ? { timestamp: Date.parse(deacon.timestamp) } : null, lifecycle }, snap, procMs };
+  return { obs: { now, gates, agents, deaconHeartbeat: deacon ? { timestamp: Date.parse(deacon.timestamp) } : null, lifecycle }, snap, procMs, outbox: ledger.outbox };
 }
 
 
@@ -224,6 +215,22 @@ async function lookForBlocked(engine: EngineView, looks: ReadonlyArray<{ agent: 
     if (screen?.resetAt !== undefined) blocked.resetAt = screen.resetAt;
     agent.blocked = blocked;
   }
+}
+
+/**
+ * The current report's state and what it says about it (why blocked, since when, the last turn's
+ * API error). A report of idle read as blocked is an agent waiting on its own open question.
+ */
+function reportDetail(hb: HeartbeatFile, state: NonNullable<AgentBeat['state']>): Omit<AgentBeat, 'timestamp'> {
+  const since = hb.since !== undefined ? Date.parse(hb.since) : NaN;
+  const asking = state === 'blocked' && reportedActivity(hb.state) !== 'blocked';
+  return {
+    state,
+    ...(asking ? { reason: 'question' } : hb.reason !== undefined ? { reason: hb.reason } : {}),
+    ...(Number.isFinite(since) ? { since } : {}),
+    ...(hb.error !== undefined ? { error: hb.error } : {}),
+    ...(hb.message !== undefined ? { message: hb.message } : {}),
+  };
 }
 
 /**

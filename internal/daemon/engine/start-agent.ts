@@ -36,6 +36,8 @@ export interface StartOptions {
   healthWindowMs?: number;
   /** Told which leftovers of the session's last run were ended before the start (pids). */
   onLeftovers?: (pids: number[]) => void;
+  /** Record the start on the agent bead (default true; false in the daemon's degraded mode). */
+  recordBead?: boolean;
   /** The agent bead's state once it runs; by default working with a hook, else idle (done stays done). */
   beadState?: (current: { hook_bead: string | null; agent_state: AgentState } | undefined) => AgentState;
 }
@@ -60,7 +62,7 @@ export async function startAgent(layout: TownLayout, launch: LaunchContext, spec
         settled,
       };
     }
-    markStarted(layout, spec, opts.beadState);
+    if (opts.recordBead !== false) markStarted(layout, spec, opts.beadState);
     return { ok: true, pid: r.pid, settled };
   } catch (e) {
     if (e instanceof SessionExistsError) return { ok: false, exists: true };

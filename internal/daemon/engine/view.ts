@@ -3,6 +3,7 @@ import type { Tmux } from '../../tmux/index.js';
 import type { TownLayout } from '../../town/layout.js';
 import type { Logger } from '../logger.js';
 import type { Action } from '../policy/index.js';
+import type { LedgerHealth } from './ledger-health.js';
 
 /**
  * What observe and act see of the Engine (engine.ts): the one value the daemon builds, passed as
@@ -20,6 +21,8 @@ export interface EngineView {
   readonly healthWindowMs: number | undefined;
   /** An emergency stop the daemon holds in memory (ESTOP could not be written: daemon/estop.ts). */
   readonly estopHeld?: () => boolean;
+  /** The ledger across ticks: its last good read, and whether the daemon runs degraded. */
+  readonly ledgerHealth: LedgerHealth;
   /** Report a problem with one input once per distinct problem (not every tick). */
   warnOnce(key: string, message: string): void;
   /** The problem behind `key` is gone: report it again if it comes back. */

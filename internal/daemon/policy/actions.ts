@@ -58,6 +58,8 @@ export interface MailAction {
   body: string;
   /** The dedup slot that allowed it (act may clear it if sending fails, so it is retried). */
   slot: string;
+  /** A session whose last screen lines act appends to the body (what a person would see there). */
+  screenOf?: string;
 }
 
 export interface LogAction {
@@ -84,6 +86,26 @@ export interface DeleteLifecycleAction {
 }
 
 /**
+ * End a finished or idle polecat: its session, then (unless `keep`) its worktree and branch; its
+ * agent bead becomes `nuked`. Act checks again that nothing unmerged is lost (rig/reap.ts).
+ * (`polecat`, not `agent`: it is not one of the agent actions act-agents applies.)
+ */
+export interface ReapAction {
+  type: 'reap';
+  polecat: { identity: string; rig: string; name: string };
+  reason: string;
+  keep: boolean;
+}
+
+/** Start a queued bead on a new polecat of its rig (act re-checks the cap in the ledger). */
+export interface DispatchAction {
+  type: 'dispatch';
+  bead: string;
+  rig: string;
+  reason: string;
+}
+
+/**
  * Tell the person (the notifier, through the daemon's EventBus as `{ type: 'person', ... }`):
  * one notification per (kind, key) episode; `resolve` ends the episode. `about`: the agent's
  * identity (the event's `agent`; named apart so `'agent' in action` still means an agent action).
@@ -93,7 +115,8 @@ export type PersonAction =
   | { type: 'person'; kind: string; key: string; resolve: true };
 
 export type AgentAction = StartAction | RestartAction | KillAction | NudgeAction | MarkDeadAction;
-export type Action = AgentAction | MailAction | LogAction | PersonAction | ClaimLifecycleAction | DeleteLifecycleAction;
+export type QueueAction = ReapAction | DispatchAction;
+export type Action = AgentAction | MailAction | LogAction | PersonAction | ClaimLifecycleAction | DeleteLifecycleAction | QueueAction;
 export type ActionType = Action['type'];
 
 /** Actions that change an agent's session or bead: none may be emitted while a gate is closed. */
@@ -121,5 +144,9 @@ export function describeAction(a: Action): string {
     case 'claimLifecycle':
     case 'deleteLifecycle':
       return `${a.type} ${a.id}`;
+    case 'reap':
+      return `reap ${a.polecat.identity}`;
+    case 'dispatch':
+      return `dispatch ${a.bead} to ${a.rig}`;
   }
 }

@@ -5,6 +5,9 @@ import { recordDeath, recordRun, recordStop, sameRun } from './restart-tracker.j
 import { restartSick, tryStart } from './start.js';
 import { bootTriage } from './boot.js';
 import { holdBlocked } from './blocked.js';
+import { noProgressAlert, noteProgress } from './no-progress.js';
+import { decideUsageLimit, usageLimitDeath } from './usage-limit.js';
+import { apiErrorAlert } from './api-error.js';
 
 /**
  * Per-agent policies (design section 5's table). Three questions stay separate: is the process
@@ -83,6 +86,7 @@ function trackRun(ctx: DecideContext, a: ObservedAgent): void {
     return;
   }
   if (!t.running || (a.liveness !== 'dead' && a.liveness !== 'zombie')) return;
+  if (usageLimitDeath(ctx, a)) return;
   const state = a.bead?.agent_state;
   if (a.spec.role === 'polecat' && (state === 'done' || state === 'nuked')) {
     ctx.setTracker(id, recordStop(t, ctx.now, `finished (${state})`));
@@ -119,6 +123,12 @@ export function decideAgent(ctx: DecideContext, a: ObservedAgent, town: AgentPol
   }
   if (!isManaged(a)) return;
   trackRun(ctx, a);
+  noteProgress(ctx, a);
+  const stall = ctx.tracker(id).stalled;
+  if (stall) noProgressAlert(ctx, a, stall);
+  // At a usage limit: left alone until it resets (no restart, no nudge), then woken once.
+  if (decideUsageLimit(ctx, a)) return;
+  apiErrorAlert(ctx, a);
   const polecat = a.spec.role === 'polecat';
 
   if (a.liveness === 'dead' || a.liveness === 'zombie') {

@@ -2,6 +2,8 @@ import type { Settings } from '../../config/settings.js';
 import type { Action } from './actions.js';
 import { decideAgent } from './agent-policy.js';
 import { endBlockedEpisodes } from './blocked.js';
+import { decideDispatch } from './dispatch.js';
+import { decideReaps } from './reap.js';
 import { DecideContext, type Wake } from './context.js';
 import { decideLifecycle, isExpired } from './lifecycle.js';
 import { clearSlot, pruneSlots, slotKey, type NotifyState, type SlotId } from './notify.js';
@@ -53,6 +55,9 @@ export function decide(obs: Observation, cfg: Settings, restart: RestartState, n
   const townWorkInFlight = obs.agents.some((a) => a.hookOpen) || obs.lifecycle.some((r) => !isExpired(ctx, r));
   const handled = decideLifecycle(ctx);
   for (const a of obs.agents) if (!handled.has(a.spec.identity)) decideAgent(ctx, a, { townWorkInFlight });
+  // A polecat still inside its turn (its last words after gt done) is not cut off by reaping.
+  const inTurn = new Set(obs.agents.filter((a) => a.liveness === 'alive' && a.heartbeat?.state === 'working').map((a) => a.spec.identity));
+  if (obs.queue) decideDispatch(ctx, obs.queue, decideReaps(ctx, obs.queue, inTurn));
 
   endBlockedEpisodes(ctx);
   ctx.notify = settleSlots(ctx, obs, cfg);

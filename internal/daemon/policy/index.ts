@@ -3,19 +3,22 @@
  * observe builds an Observation, act applies the Actions; nothing here does I/O except the
  * load/save helpers of the two persisted state files.
  */
-export type { AgentBeat, Beat, BlockedReport, Gates, LifecycleAction, LifecycleRequest, Observation, ObservedAgent, ObservedBead } from './observation.js';
+export type { AgentBeat, Beat, BlockedReport, Gates, LifecycleAction, LifecycleRequest, Observation, ObservedAgent, ObservedBead, ObservedPolecat, ObservedQueued, QueueObservation } from './observation.js';
 export type {
   Action,
   ActionType,
   AgentAction,
   ClaimLifecycleAction,
   DeleteLifecycleAction,
+  DispatchAction,
   KillAction,
+  PersonAction,
+  QueueAction,
+  ReapAction,
   LogAction,
   MailAction,
   MarkDeadAction,
   NudgeAction,
-  PersonAction,
   RestartAction,
   StartAction,
 } from './actions.js';

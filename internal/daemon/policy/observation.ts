@@ -22,6 +22,13 @@ export interface AgentBeat extends Beat {
    * is older than the session (the previous incarnation's word, not this agent's).
    */
   state?: Exclude<ActivityState, 'dead'>;
+  /** Why `blocked` (usage-limit, permission, ...), as reported. */
+  reason?: string;
+  /** When the reported state began (epoch ms), when the report says. */
+  since?: number;
+  /** The API error that ended the agent's last turn (e.g. server_error), and the message it showed. */
+  error?: string;
+  message?: string;
 }
 
 export interface BlockedReport {
@@ -100,8 +107,47 @@ export interface Gates {
   estop: boolean;
 }
 
+/** A polecat as the reap and dispatch rules see it (observe-queue.ts); reaped (nuked) ones are left out. */
+export interface ObservedPolecat {
+  identity: string;
+  rig: string;
+  name: string;
+  session: string;
+  state: AgentState;
+  /** Its hook holds open work: never reaped, and it holds its slot. */
+  hookOpen: boolean;
+  /** Since when it has had nothing to do (its idle report's since, else its bead's last change); null while it works. */
+  idleSince: number | null;
+  /** The latest merge-queue entry of its branch; null when none. */
+  merge: 'queued' | 'merged' | 'conflict' | 'failed' | null;
+  /** What git says (rig/reap.ts PolecatWork); null when not looked at (work on the hook) or git failed. */
+  work: { uncommitted: number; unmerged: number } | null;
+}
+
+/** A bead waiting in the dispatch queue (rig/dispatch-queue.ts). */
+export interface ObservedQueued {
+  id: string;
+  rig: string;
+  priority: number;
+  /** Epoch ms it was queued. */
+  queuedAt: number;
+}
+
+/** What the reap and dispatch rules read: the polecats, the queue in dispatch order, the caps. */
+export interface QueueObservation {
+  polecats: ObservedPolecat[];
+  queued: ObservedQueued[];
+  /** Per rig: its cap and whether it takes work (parked and docked rigs do not). */
+  rigs: Record<string, { max: number; active: boolean }>;
+  townMax: number;
+  idleReapMs: number;
+  keepDone: boolean;
+}
+
 export interface Observation {
   now: number;
+  /** Polecats and the dispatch queue; absent: the reap and dispatch rules have nothing to do. */
+  queue?: QueueObservation;
   gates: Gates;
   agents: ObservedAgent[];
   /** deacon/heartbeat.json; null/absent when missing or corrupt (treated as no proof of life). */

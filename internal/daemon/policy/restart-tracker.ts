@@ -17,6 +17,10 @@ import { loadStateFile, saveStateFile, type Loaded } from './persist.js';
  *     loop (no more automatic starts), which decays after stable_after without a crash.
  *   - A deliberate stop (gt down, a lifecycle shutdown, parking a rig) is not a crash; it ends the
  *     run without counting, and a `held` stop also keeps the agent down until someone starts it.
+ *   - Runs of at least min_uptime that end before the agent ever reported working or idle are
+ *     counted too (noProgress): after max_without_progress restarts in a row brought no progress
+ *     the agent is `stalled` (no more automatic starts) until a person clears it, since a stuck
+ *     agent that is restarted every 15-20 minutes never reaches the crash loop.
  */
 
 export type RestartConfig = Settings['restart'];
@@ -25,6 +29,8 @@ export type RestartConfig = Settings['restart'];
 export interface Run {
   since: number;
   pid?: number;
+  /** The agent reported working or idle during this run (a heartbeat report since its start). */
+  progressed?: boolean;
 }
 
 export interface Exit {
@@ -61,6 +67,28 @@ export interface Hold {
   reason: string;
 }
 
+/** A usage-limit episode (policy/usage-limit.ts): the resume time is fixed when first seen. */
+export interface LimitEpisode {
+  /** When the limit was first reported or seen. */
+  since: number;
+  /** When the daemon wakes it (the reset shown, else since + agents_health.usage_limit_pause). */
+  resumeAt: number;
+  /** The reset time came from its screen (not the configured pause). */
+  shown: boolean;
+  /** When it was nudged to resume (once per episode), or null. */
+  nudged: number | null;
+}
+
+/** Restarts stopped because they brought no progress (see noProgress). */
+export interface Stall {
+  /** When the run that crossed restart.max_without_progress ended. */
+  since: number;
+  /** Runs in a row that ended without a report of progress. */
+  runs: number;
+  /** The NO_PROGRESS alert was sent. */
+  alerted: boolean;
+}
+
 export interface AgentRestart {
   /** The run last seen alive, until its end is seen: a death survives a daemon restart. */
   running: Run | null;
@@ -78,6 +106,12 @@ export interface AgentRestart {
   lastError: StartError | null;
   /** Stopped deliberately and kept down: not started automatically until released. */
   held: Hold | null;
+  /** Runs in a row (of at least min_uptime) that ended before the agent reported working or idle. */
+  noProgress: number;
+  /** Restarts stopped for want of progress; cleared by a person (gt daemon clear-backoff) or by progress. */
+  stalled: Stall | null;
+  /** At its usage limit: not restarted, nudged or counted until resumeAt. */
+  usageLimit: LimitEpisode | null;
 }
 
 export interface RestartState {
@@ -89,10 +123,11 @@ export type StartVerdict =
   | { ok: true }
   | { ok: false; reason: 'backoff'; until: number }
   | { ok: false; reason: 'crash-loop'; since: number }
-  | { ok: false; reason: 'held'; hold: Hold };
+  | { ok: false; reason: 'held'; hold: Hold }
+  | { ok: false; reason: 'no-progress'; stall: Stall };
 
 const time = z.number().finite().nonnegative();
-const runSchema = z.object({ since: time, pid: z.number().int().positive().optional() }).strict();
+const runSchema = z.object({ since: time, pid: z.number().int().positive().optional(), progressed: z.boolean().optional() }).strict();
 const exitSchema = z
   .object({
     at: time,
@@ -118,6 +153,10 @@ export const agentRestartSchema = z
     lastExit: exitSchema.nullable(),
     lastError: startErrorSchema.nullable(),
     held: z.object({ at: time, reason: z.string() }).strict().nullable(),
+    // Absent in files written before the no-progress rule: nothing counted yet.
+    noProgress: z.number().int().nonnegative().default(0),
+    stalled: z.object({ since: time, runs: z.number().int().nonnegative(), alerted: z.boolean() }).strict().nullable().default(null),
+    usageLimit: z.object({ since: time, resumeAt: time, shown: z.boolean(), nudged: time.nullable() }).strict().nullable().default(null),
   })
   .strict();
 
@@ -153,7 +192,7 @@ export const restartStateSchema = z.union([
 export const RESTART_STATE_LABEL = 'daemon/restart_state.json';
 
 export function emptyAgentRestart(): AgentRestart {
-  return { running: null, lastStart: 0, shortRuns: 0, crashes: [], backoffUntil: 0, crashLoop: null, lastExit: null, lastError: null, held: null };
+  return { running: null, lastStart: 0, shortRuns: 0, crashes: [], backoffUntil: 0, crashLoop: null, lastExit: null, lastError: null, held: null, noProgress: 0, stalled: null, usageLimit: null };
 }
 
 export function emptyRestartState(): RestartState {
@@ -171,6 +210,7 @@ export function backoffFor(k: number, cfg: RestartConfig): number {
 
 export function canStart(s: AgentRestart, now: number): StartVerdict {
   if (s.crashLoop) return { ok: false, reason: 'crash-loop', since: s.crashLoop.since };
+  if (s.stalled) return { ok: false, reason: 'no-progress', stall: s.stalled };
   if (s.held) return { ok: false, reason: 'held', hold: s.held };
   if (now < s.backoffUntil) return { ok: false, reason: 'backoff', until: s.backoffUntil };
   return { ok: true };
@@ -184,7 +224,13 @@ export function sameRun(a: Run, b: Run): boolean {
 
 /** The agent is seen running: this run is the one whose end will be noticed. A running agent is not held. */
 export function recordRun(s: AgentRestart, run: Run): AgentRestart {
-  return { ...s, crashes: [...s.crashes], running: { ...run }, lastStart: run.since, lastError: null, held: null };
+  return { ...s, crashes: [...s.crashes], running: { since: run.since, ...(run.pid !== undefined ? { pid: run.pid } : {}) }, lastStart: run.since, lastError: null, held: null };
+}
+
+/** The agent reported working or idle in its current run: restarts brought progress again. */
+export function recordProgress(s: AgentRestart): AgentRestart {
+  if (!s.running || (s.running.progressed && s.noProgress === 0 && !s.stalled)) return s;
+  return { ...s, crashes: [...s.crashes], running: { ...s.running, progressed: true }, noProgress: 0, stalled: null };
 }
 
 /** decide chose to start it now: spawning grace and boot's cooldown count from here until the run is seen. */
@@ -216,7 +262,10 @@ export function recordDeath(s: AgentRestart, d: Death, cfg: RestartConfig): Agen
   if (d.status !== undefined) exit.status = d.status;
   if (d.signal !== undefined) exit.signal = d.signal;
   if (d.cause !== undefined) exit.cause = d.cause;
-  return { ...s, running: null, shortRuns, crashes, backoffUntil: backoff ? d.at + backoff : 0, crashLoop, lastExit: exit };
+  // Short runs are the crash loop's to count; a long run that never reported progress is this rule's.
+  const noProgress = s.running?.progressed ? 0 : crash ? s.noProgress : s.noProgress + 1;
+  const stalled = s.stalled ? { ...s.stalled } : noProgress > cfg.max_without_progress ? { since: d.at, runs: noProgress, alerted: false } : null;
+  return { ...s, running: null, shortRuns, crashes, backoffUntil: backoff ? d.at + backoff : 0, crashLoop, lastExit: exit, noProgress, stalled };
 }
 
 /**
@@ -266,9 +315,9 @@ export function decaysAt(s: AgentRestart, cfg: RestartConfig): number | undefine
   return nothing ? undefined : lastCrash(s) + cfg.stable_after;
 }
 
-/** `gt daemon clear-backoff`: a person says "try again now". */
+/** `gt daemon clear-backoff`: a person says "try again now" (after a crash loop or a stall). */
 export function clear(s: AgentRestart): AgentRestart {
-  return { ...s, crashes: [], shortRuns: 0, backoffUntil: 0, crashLoop: null, lastError: null };
+  return { ...s, crashes: [], shortRuns: 0, backoffUntil: 0, crashLoop: null, lastError: null, noProgress: 0, stalled: null };
 }
 
 export function agentRestart(state: RestartState, identity: string): AgentRestart {

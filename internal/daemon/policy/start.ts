@@ -1,6 +1,7 @@
 import type { DecideContext } from './context.js';
 import { body, formatDuration, iso, shortPolecat, supervisorOf, witnessOf } from './messages.js';
 import type { ObservedAgent } from './observation.js';
+import { noProgressAlert } from './no-progress.js';
 import { canStart, recordAttempt, recordDeath } from './restart-tracker.js';
 
 /**
@@ -35,6 +36,10 @@ export function tryStart(ctx: DecideContext, a: ObservedAgent, kind: 'start' | '
       if (a.hookOpen) orphaned(ctx, a, `crash loop since ${iso(v.since)}; restarts stopped`);
       return false;
     }
+    if (!v.ok && v.reason === 'no-progress') {
+      noProgressAlert(ctx, a, v.stall);
+      return false;
+    }
     if (!v.ok && v.reason === 'held') {
       // Once per hold (Infinity: however long it lasts); a person ends it, not the clock.
       ctx.logOnce('info', 'held', id, `at:${v.hold.at}`, `${id}: stopped on purpose (${v.hold.reason}) at ${iso(v.hold.at)}; not started again until gt up`, Infinity);
@@ -54,14 +59,21 @@ export function tryStart(ctx: DecideContext, a: ObservedAgent, kind: 'start' | '
 /**
  * The daemon ends a run itself (heartbeat very stale, marked dead): a death by its hand, counted
  * by how long the run lasted like any other. Restarted when the rules allow it now; otherwise
- * killed, and started once they do (it is then a dead agent whose death is already counted).
+ * killed, and started once they do (it is then a dead agent whose death is already counted) —
+ * except when restarts stopped for want of progress: then the session is left for a person.
  */
 export function restartSick(ctx: DecideContext, a: ObservedAgent, cause: string): void {
   const id = a.spec.identity;
   const t = ctx.tracker(id);
+  // Restarts already stopped for want of progress: the stuck session stays as it is, for a person.
+  if (t.stalled) {
+    noProgressAlert(ctx, a, t.stalled);
+    return;
+  }
   const since = t.running?.since ?? a.run?.since;
   if (since !== undefined) ctx.setTracker(id, recordDeath(t, { at: ctx.now, ranMs: ctx.now - since, cause }, ctx.cfg.restart));
   if (tryStart(ctx, a, 'restart', cause)) return;
+  if (ctx.tracker(id).stalled) return;
   ctx.push({ type: 'kill', agent: a.spec, reason: `${cause}; restart held back`, observed: a.liveness });
 }
 

@@ -22,6 +22,8 @@ export type AgentStatus =
   /** Down, and the restart rules hold it back until `until`. */
   | 'backoff'
   | 'crash-loop'
+  /** Restarts stopped: they brought no progress (restart.max_without_progress). */
+  | 'no-progress'
   /** Stopped on purpose (a lifecycle shutdown); `gt up` releases it. */
   | 'held'
   /** Down, and nothing started it this tick (a gate, a missing workdir, a polecat still spawning). */
@@ -74,6 +76,7 @@ export function summarize(obs: Observation, restart: RestartState, starts: Reado
     if (v.ok) out.push({ ...base, status: 'down', ...(obs.gates.estop || obs.gates.shutdownLock ? { detail: obs.gates.estop ? 'ESTOP is set' : 'gt down is running' } : {}) });
     else if (v.reason === 'backoff') out.push({ ...base, status: 'backoff', until: iso(v.until), ...(t.lastExit ? { detail: `died after a short run; backoff until ${iso(v.until)}` } : {}) });
     else if (v.reason === 'crash-loop') out.push({ ...base, status: 'crash-loop', detail: `since ${iso(v.since)} (gt daemon clear-backoff ${id})` });
+    else if (v.reason === 'no-progress') out.push({ ...base, status: 'no-progress', detail: `${v.stall.runs} runs without progress since ${iso(v.stall.since)} (gt daemon clear-backoff ${id})` });
     else out.push({ ...base, status: 'held', detail: `${v.hold.reason} at ${iso(v.hold.at)}` });
   }
   return out;

@@ -13,9 +13,9 @@ export interface ReconcileParams {
   since?: number;
 }
 
-export type ReconcileStatus = 'running' | 'started' | 'restarted' | 'failed' | 'starting' | 'backoff' | 'crash-loop' | 'held' | 'down' | 'unknown';
+export type ReconcileStatus = 'running' | 'started' | 'restarted' | 'failed' | 'starting' | 'backoff' | 'crash-loop' | 'no-progress' | 'held' | 'down' | 'unknown';
 
-export const RECONCILE_STATUSES: readonly ReconcileStatus[] = ['running', 'started', 'restarted', 'failed', 'starting', 'backoff', 'crash-loop', 'held', 'down', 'unknown'];
+export const RECONCILE_STATUSES: readonly ReconcileStatus[] = ['running', 'started', 'restarted', 'failed', 'starting', 'backoff', 'crash-loop', 'no-progress', 'held', 'down', 'unknown'];
 
 export interface ReconcileAgent {
   identity: string;

@@ -19,6 +19,8 @@ export interface StatusResult {
   last_tick_actions?: Record<string, number>;
   /** An emergency stop the daemon holds in memory (the ESTOP file could not be written), or null. */
   estop_held?: { since: string; reason?: string; file_error: string } | null;
+  /** Set while the ledger is unusable and the daemon runs in degraded mode. */
+  degraded?: { problem: string; message: string; since: string; last_good: string | null } | null;
 }
 
 const strOrNull = (v: unknown) => v === null || typeof v === 'string';

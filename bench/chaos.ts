@@ -1,0 +1,284 @@
+/**
+ * The chaos soak (issue 10): a town of sim agents under random faults, with the invariants
+ * checked all along. Used by bench/chaos-soak.bench.ts (N=20, 10 min) and, short, by
+ * test/faults/chaos-soak.test.ts (1 min, fewer agents).
+ *
+ * Faults injected here: kill -9 of an agent, of an agent's setsid child, of the daemon (started
+ * again by the soak after a moment: the supervised daemon is another branch's), of the town's
+ * tmux server; a corrupt agent heartbeat file; a briefly unreadable ledger (its header trampled
+ * for a few seconds, then restored). Not yet injected (they need the hardening branch's fixes to
+ * survive): FIFO heartbeat files, control-socket floods, forged lifecycle mail.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { faultTown, type FaultTown } from '../test/helpers/engine-faults.js';
+import { daemonPids, pidsWithEnv, waitFor } from '../test/helpers/town.js';
+
+export interface SoakOptions {
+  /** Number of rigs: agents = deacon + mayor + 2 per rig. */
+  rigs: number;
+  durationMs: number;
+  /** Pause between two faults. */
+  everyMs: number;
+  /** How long a supervised agent may take to run again after a fault. */
+  allowedMs: number;
+  seed?: number;
+  /**
+   * Give each sim a setsid child and inject kill -9 of those children. Off in the short test: a
+   * crashed agent's setsid child still survives its session and gt down (issue 10 finding 6, not
+   * fixed on this branch), which the soak reports as processes left after gt down.
+   */
+  setsid?: boolean;
+  say?: (line: string) => void;
+}
+
+export interface SoakResult {
+  agents: number;
+  faults: Record<string, number>;
+  survived: Record<string, number>;
+  violations: string[];
+  maxDaemons: number;
+  worstRecoveryMs: number;
+  duplicateAlerts: number;
+  integrity: string;
+  rssStartKb: number;
+  rssEndKb: number;
+  rssGrowthKbPerHour: number;
+  leftAfterDown: number;
+}
+
+/** A small deterministic PRNG (mulberry32): a failing soak can be replayed with its seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const FAULTS = ['kill-agent', 'kill-setsid-child', 'kill-daemon', 'kill-tmux-server', 'corrupt-heartbeat', 'unreadable-ledger'] as const;
+type Fault = (typeof FAULTS)[number];
+
+function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function soak(opts: SoakOptions): Promise<SoakResult> {
+  const say = opts.say ?? (() => undefined);
+  const rand = prng(opts.seed ?? Date.now());
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const kinds = FAULTS.filter((f) => opts.setsid || f !== 'kill-setsid-child');
+  // Rounds of every kind in a random order: a short soak still injects each kind.
+  let round: Fault[] = [];
+  const nextFault = (): Fault => {
+    if (round.length === 0) round = [...kinds].sort(() => rand() - 0.5);
+    return round.pop()!;
+  };
+  const ft: FaultTown = await faultTown({
+    settings: {
+      daemon: { recovery_interval: '2s' },
+      // A killed agent that had run a while is restarted at once; the soak's own kills must not
+      // add up to a crash loop (that is a test of its own).
+      restart: { min_uptime: '2s', initial_backoff: '200ms', max_backoff: '2s', crash_loop_count: 1000 },
+    },
+    env: { ...(opts.setsid ? { GT_SIM_SETSID_CHILD: '1' } : {}), GT_SIM_HEARTBEAT_INTERVAL: '1s' },
+  });
+  const faults: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
+  const survived: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
+  const violations: string[] = [];
+  let maxDaemons = 0;
+  let worstRecoveryMs = 0;
+  let ledgerEpisodes = 0;
+  const rss: Array<{ t: number; kb: number }> = [];
+  const db = join(ft.root, '.beads', 'beads.db');
+  const supervised = ['hq-deacon', 'hq-mayor'];
+  try {
+    for (let i = 0; i < opts.rigs; i++) {
+      const prefix = `r${i}`;
+      await ft.addRig(`rig${i}`, prefix);
+      supervised.push(`${prefix}-witness`, `${prefix}-refinery`);
+    }
+    await ft.gtOk(['daemon', 'start']);
+    const allRunning = () => supervised.every((s) => ft.panePid(s) !== undefined) && daemonPids(ft.root).length === 1;
+    await waitFor('every supervised agent running', allRunning, 120_000, 250);
+    await waitFor('the ledger exists', () => existsSync(db), 30_000);
+    say(`chaos soak: ${supervised.length} agents, ${Math.round(opts.durationMs / 1000)}s, a fault every ${opts.everyMs}ms`);
+
+    const end = Date.now() + opts.durationMs;
+    // Two `gt daemon run` processes can be seen together for an instant: one starting that will find
+    // daemon.lock held and exit, or one still exiting. Two daemons means the same two seen over 1 s.
+    let together: { pids: string; since: number; told: boolean } | undefined;
+    const sample = () => {
+      const d = daemonPids(ft.root);
+      maxDaemons = Math.max(maxDaemons, d.length);
+      if (d.length > 1) {
+        const pids = [...d].sort((a, b) => a - b).join(', ');
+        if (together?.pids !== pids) together = { pids, since: Date.now(), told: false };
+        else if (!together.told && Date.now() - together.since >= 1000) {
+          together.told = true;
+          violations.push(`two daemons at once for over 1 s: ${pids}`);
+        }
+      } else together = undefined;
+      if (d.length === 1) rss.push({ t: Date.now(), kb: rssKb(d[0]!) });
+    };
+    while (Date.now() < end) {
+      const fault: Fault = nextFault();
+      faults[fault]!++;
+      const t0 = Date.now();
+      await inject(ft, fault, pick(supervised), db, say);
+      if (fault === 'unreadable-ledger') ledgerEpisodes++;
+      sample();
+      try {
+        await waitFor(`every supervised agent running after ${fault}`, () => (sample(), allRunning()), opts.allowedMs, 200);
+        survived[fault]!++;
+        worstRecoveryMs = Math.max(worstRecoveryMs, Date.now() - t0);
+      } catch (e) {
+        violations.push(`${fault}: not every supervised agent ran again within ${opts.allowedMs}ms: ${supervised.filter((s) => ft.panePid(s) === undefined).join(', ') || `daemons ${daemonPids(ft.root).join(',') || 'none'}`}`);
+        // Bring the daemon back so the soak goes on (a violation is already recorded).
+        if (daemonPids(ft.root).length === 0) await ft.gtOk(['daemon', 'start']).catch(() => undefined);
+      }
+      const pause = Date.now() + opts.everyMs;
+      while (Date.now() < pause) {
+        sample();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+
+    // Alerts: no two mails with the same subject and body (one per episode), and at most one
+    // NEEDS_HUMAN per unreadable-ledger episode.
+    const mails = JSON.parse(await ft.gtOk(['mail', 'inbox', 'mayor/', '--all', '--json'])) as Array<{ subject: string; body: string }>;
+    const seen = new Set<string>();
+    let duplicateAlerts = 0;
+    for (const m of mails) {
+      const k = `${m.subject}\n${m.body}`;
+      if (seen.has(k)) duplicateAlerts++;
+      seen.add(k);
+    }
+    const needsHuman = mails.filter((m) => m.subject.startsWith('NEEDS_HUMAN')).length;
+    if (needsHuman > ledgerEpisodes) violations.push(`${needsHuman} NEEDS_HUMAN mails for ${ledgerEpisodes} ledger episodes`);
+    if (duplicateAlerts) violations.push(`${duplicateAlerts} duplicate alert mails`);
+
+    const check = new Database(db, { readonly: true });
+    const integrity = String(check.pragma('integrity_check', { simple: true }));
+    check.close();
+    if (integrity !== 'ok') violations.push(`integrity_check: ${integrity}`);
+
+    await ft.gtOk(['down']);
+    const left = await waitFor('nothing of the town left', () => (pidsWithEnv('GT_TOWN_ROOT', ft.root).length === 0 && daemonPids(ft.root).length === 0 ? 'none' : undefined), 30_000).then(
+      () => 0,
+      () => pidsWithEnv('GT_TOWN_ROOT', ft.root).length + daemonPids(ft.root).length,
+    );
+    if (left) violations.push(`${left} processes of the town left after gt down`);
+
+    // Growth is measured from a quarter into the run: the first minutes are the daemon warming up.
+    const first = rss[Math.floor(rss.length / 4)] ?? { t: 0, kb: 0 };
+    const last = rss[rss.length - 1] ?? first;
+    const hours = (last.t - first.t) / 3_600_000;
+    return {
+      agents: supervised.length,
+      faults,
+      survived,
+      violations,
+      maxDaemons,
+      worstRecoveryMs,
+      duplicateAlerts,
+      integrity,
+      rssStartKb: first.kb,
+      rssEndKb: last.kb,
+      rssGrowthKbPerHour: hours > 0 ? (last.kb - first.kb) / hours : 0,
+      leftAfterDown: left,
+    };
+  } finally {
+    // Whatever happened, kill what the soak started: by pid (setsid children) and by socket.
+    for (const pid of pidsWithEnv('GT_TOWN_ROOT', ft.root)) if (alive(pid)) spawnSync('kill', ['-9', String(pid)]);
+    await ft.teardown();
+  }
+}
+
+async function inject(ft: FaultTown, fault: Fault, session: string, db: string, say: (l: string) => void): Promise<void> {
+  switch (fault) {
+    case 'kill-agent': {
+      const pid = ft.panePid(session);
+      if (pid) process.kill(pid, 'SIGKILL');
+      return;
+    }
+    case 'kill-setsid-child': {
+      // The sim's setsid child carries the town's marker; it is not the agent (nothing to restart).
+      const agents = new Set(['hq-deacon', 'hq-mayor'].map((s) => ft.panePid(s)));
+      const child = pidsWithEnv('GT_TOWN_ROOT', ft.root).find((p) => !agents.has(p) && /gt-sim|node/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8')) && sid(p) === p);
+      if (child) process.kill(child, 'SIGKILL');
+      return;
+    }
+    case 'kill-daemon': {
+      for (const pid of daemonPids(ft.root)) process.kill(pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 500));
+      // Stands in for the supervised daemon (issue 10, another branch): someone starts it again.
+      await ft.gtOk(['daemon', 'start']).catch((e) => say(`daemon start after kill: ${String(e)}`));
+      return;
+    }
+    case 'kill-tmux-server':
+      ft.tmux('kill-server');
+      return;
+    case 'corrupt-heartbeat':
+      writeFileSync(join(ft.root, '.runtime', 'heartbeats', `${session}.json`), '{"timestamp": "garbage", "sta');
+      return;
+    case 'unreadable-ledger': {
+      const header = Buffer.alloc(100);
+      let fd = openSync(db, 'r');
+      readSync(fd, header, 0, 100, 0);
+      closeSync(fd);
+      fd = openSync(db, 'r+');
+      writeSync(fd, Buffer.alloc(100, 0x23), 0, 100, 0);
+      closeSync(fd);
+      // Meanwhile one agent dies: it must come back while the ledger is unreadable.
+      const pid = ft.panePid(session);
+      if (pid) process.kill(pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 3_000));
+      fd = openSync(db, 'r+');
+      writeSync(fd, header, 0, 100, 0);
+      closeSync(fd);
+      return;
+    }
+  }
+}
+
+function sid(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  } catch {
+    return -1;
+  }
+}
+
+/** Print every figure and the fault counts, one line each. */
+export function printSoak(r: SoakResult, say: (l: string) => void): void {
+  say(`agents                      ${r.agents}`);
+  for (const f of Object.keys(r.faults)) say(`fault ${f.padEnd(22)} injected ${r.faults[f]}  survived ${r.survived[f]}`);
+  say(`max daemons at once         ${r.maxDaemons} (invariant: never two for over 1 s)`);
+  say(`worst recovery              ${r.worstRecoveryMs} ms (every supervised agent running again)`);
+  say(`duplicate alerts            ${r.duplicateAlerts} (invariant: 0)`);
+  say(`ledger integrity_check      ${r.integrity}`);
+  say(`daemon RSS                  ${r.rssStartKb} kB -> ${r.rssEndKb} kB, growth ${Math.round(r.rssGrowthKbPerHour)} kB/hour`);
+  say(`left after gt down          ${r.leftAfterDown} processes (invariant: 0)`);
+  say(`violations                  ${r.violations.length ? r.violations.join('; ') : 'none'}`);
+}

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { messageOf } from '../../errors.js';
+import { flockHolders } from '../../fsx/proc.js';
+import { NOTIFY_KINDS } from '../../notify/event.js';
+import { reapPolecat } from '../../rig/reap.js';
+import { slingPolecat } from '../sling.js';
+import type { Action, DispatchAction, ReapAction, Run } from '../policy/index.js';
+import type { EngineView, Reporter } from './view.js';
+
+export interface QueueActOptions {
+  report: Reporter;
+  /** A dispatched polecat runs: its first run, for the restart tracker. */
+  started: (identity: string, run: Run) => void;
+}
+
+/**
+ * The reap and dispatch actions, in that order: every reap first (each re-checks in rig/reap.ts
+ * that no unmerged work is lost), then the dispatches, each through gt sling's own path in
+ * dispatch mode, which re-checks the caps in the same ledger transaction that hooks the bead, so
+ * a reap that was refused never lets a dispatch run over the cap. (Person events, such as
+ * QUEUE_DRAINED, go out with the engine's other person actions.)
+ */
+export async function actQueue(engine: EngineView, actions: readonly Action[], opts: QueueActOptions): Promise<void> {
+  const reaps = actions.filter((a): a is ReapAction => a.type === 'reap');
+  const dispatches = actions.filter((a): a is DispatchAction => a.type === 'dispatch');
+  const { log } = engine;
+  await Promise.all(
+    reaps.map(async (a) => {
+      try {
+        const r = await reapPolecat(engine.layout, engine.tmux, a.polecat.rig, a.polecat.name, { keep: a.keep });
+        const kept = a.keep ? '; worktree and branch kept (polecats.keep_done)' : `; worktree ${r.worktree_removed ? 'removed' : 'gone'}, branch ${r.branch_deleted ? 'deleted' : 'gone'}`;
+        log.info(`reaped ${a.polecat.identity} (${a.reason})${kept}`);
+        opts.report(a, true);
+      } catch (e) {
+        log.warn(`reap ${a.polecat.identity} skipped: ${messageOf(e)}`);
+        opts.report(a, false, messageOf(e));
+      }
+    }),
+  );
+  for (const a of actions) if (a.type === 'person' && a.kind === NOTIFY_KINDS.queueDrained && !('resolve' in a)) log.info(`${a.kind}: ${a.title}`);
+  for (const a of dispatches) {
+    // The gates again, right before starting: gt down may have taken its lock mid-tick.
+    if (flockHolders(engine.layout.shutdownLock).length > 0 || existsSync(engine.layout.estop)) {
+      log.info(`skipped dispatch of ${a.bead}: a gate closed during the tick`);
+      break;
+    }
+    try {
+      const r = await slingPolecat(engine.town, a.bead, a.rig, { mode: 'dispatch', healthWindowMs: engine.healthWindowMs, wake: false, recordRun: opts.started });
+      if (r.queued) {
+        log.info(`dispatch of ${a.bead} to ${a.rig}: no slot after all (${r.load}/${r.max}); still queued`);
+        continue;
+      }
+      if (r.started) log.info(`dispatched ${a.bead} to ${r.identity} (${a.reason})`);
+      else log.error(`dispatched ${a.bead} to ${r.identity} but its session did not start: ${r.error} (the daemon restarts it)`);
+      opts.report(a, r.started, r.started ? undefined : r.error);
+    } catch (e) {
+      log.warn(`dispatch of ${a.bead} to ${a.rig} failed: ${messageOf(e)}`);
+      opts.report(a, false, messageOf(e));
+    }
+  }
+}
