@@ -9,6 +9,6 @@ const agents = Number(process.env.CHAOS_AGENTS ?? 20);
 const minutes = Number(process.env.CHAOS_MINUTES ?? 10);
 const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 console.log(`chaos soak: seed ${seed} (CHAOS_SEED=${seed} replays it)`);
-const r = await soak({ rigs: Math.max(0, Math.round((agents - 2) / 2)), durationMs: minutes * 60_000, everyMs: 3_000, allowedMs: 60_000, seed, setsid: true, say: (l) => console.log(l) });
+const r = await soak({ rigs: Math.max(0, Math.round((agents - 2) / 2)), durationMs: minutes * 60_000, everyMs: 3_000, allowedMs: 60_000, seed, say: (l) => console.log(l) });
 printSoak(r, (l) => console.log(l));
 process.exitCode = r.violations.length ? 1 : 0;

@@ -3,14 +3,16 @@
  * checked all along. Used by bench/chaos-soak.bench.ts (N=20, 10 min) and, short, by
  * test/faults/chaos-soak.test.ts (1 min, fewer agents).
  *
- * Faults injected here: kill -9 of an agent, of an agent's setsid child, of the daemon (started
- * again by the soak after a moment: the supervised daemon is another branch's), of the town's
- * tmux server; a corrupt agent heartbeat file; a briefly unreadable ledger (its header trampled
- * for a few seconds, then restored). Not yet injected (they need the hardening branch's fixes to
- * survive): FIFO heartbeat files, control-socket floods, forged lifecycle mail.
+ * Faults injected here: kill -9 of an agent, of an agent's setsid child, of the daemon (nobody
+ * but the town's own keeper starts it again: its revival is what is measured), of the town's tmux
+ * server; a corrupt heartbeat file and a FIFO at one (the daemon must tick on); a control-socket
+ * client that pipelines requests and never reads (it must be dropped, the daemon tick on); a
+ * forged lifecycle request from a person (refused: the named agent is not touched); a briefly
+ * unreadable ledger (its header trampled for a few seconds, then restored).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { faultTown, type FaultTown } from '../test/helpers/engine-faults.js';
@@ -25,11 +27,7 @@ export interface SoakOptions {
   /** How long a supervised agent may take to run again after a fault. */
   allowedMs: number;
   seed?: number;
-  /**
-   * Give each sim a setsid child and inject kill -9 of those children. Off in the short test: a
-   * crashed agent's setsid child still survives its session and gt down (issue 10 finding 6, not
-   * fixed on this branch), which the soak reports as processes left after gt down.
-   */
+  /** Give each sim a setsid child and inject kill -9 of those children (default on). */
   setsid?: boolean;
   say?: (line: string) => void;
 }
@@ -39,8 +37,11 @@ export interface SoakResult {
   faults: Record<string, number>;
   survived: Record<string, number>;
   violations: string[];
+  /** Most `gt daemon run` processes seen at one instant (a start that finds the lock held shows for a moment). */
   maxDaemons: number;
   worstRecoveryMs: number;
+  /** kill -9 of the daemon until the keeper had it running again with every agent. */
+  worstDaemonRevivalMs: number;
   duplicateAlerts: number;
   integrity: string;
   rssStartKb: number;
@@ -61,7 +62,17 @@ function prng(seed: number): () => number {
   };
 }
 
-const FAULTS = ['kill-agent', 'kill-setsid-child', 'kill-daemon', 'kill-tmux-server', 'corrupt-heartbeat', 'unreadable-ledger'] as const;
+const FAULTS = [
+  'kill-agent',
+  'kill-setsid-child',
+  'kill-daemon',
+  'kill-tmux-server',
+  'corrupt-heartbeat',
+  'fifo-heartbeat',
+  'control-flood',
+  'forged-lifecycle',
+  'unreadable-ledger',
+] as const;
 type Fault = (typeof FAULTS)[number];
 
 function rssKb(pid: number): number {
@@ -86,7 +97,8 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
   const say = opts.say ?? (() => undefined);
   const rand = prng(opts.seed ?? Date.now());
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const kinds = FAULTS.filter((f) => opts.setsid || f !== 'kill-setsid-child');
+  const setsid = opts.setsid ?? true;
+  const kinds = FAULTS.filter((f) => setsid || f !== 'kill-setsid-child');
   // Rounds of every kind in a random order: a short soak still injects each kind.
   let round: Fault[] = [];
   const nextFault = (): Fault => {
@@ -100,22 +112,29 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
       // add up to a crash loop (that is a test of its own).
       restart: { min_uptime: '2s', initial_backoff: '200ms', max_backoff: '2s', crash_loop_count: 1000 },
     },
-    env: { ...(opts.setsid ? { GT_SIM_SETSID_CHILD: '1' } : {}), GT_SIM_HEARTBEAT_INTERVAL: '1s' },
+    env: { ...(setsid ? { GT_SIM_SETSID_CHILD: '1' } : {}), GT_SIM_HEARTBEAT_INTERVAL: '1s' },
   });
   const faults: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
   const survived: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
   const violations: string[] = [];
   let maxDaemons = 0;
   let worstRecoveryMs = 0;
+  let worstDaemonRevivalMs = 0;
   let ledgerEpisodes = 0;
   const rss: Array<{ t: number; kb: number }> = [];
   const db = join(ft.root, '.beads', 'beads.db');
   const supervised = ['hq-deacon', 'hq-mayor'];
+  const addresses = new Map([
+    ['hq-deacon', 'deacon/'],
+    ['hq-mayor', 'mayor/'],
+  ]);
+  const addressOf = (session: string) => addresses.get(session)!;
   try {
     for (let i = 0; i < opts.rigs; i++) {
       const prefix = `r${i}`;
       await ft.addRig(`rig${i}`, prefix);
       supervised.push(`${prefix}-witness`, `${prefix}-refinery`);
+      addresses.set(`${prefix}-witness`, `rig${i}/witness`).set(`${prefix}-refinery`, `rig${i}/refinery`);
     }
     await ft.gtOk(['daemon', 'start']);
     const allRunning = () => supervised.every((s) => ft.panePid(s) !== undefined) && daemonPids(ft.root).length === 1;
@@ -144,18 +163,24 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
       const fault: Fault = nextFault();
       faults[fault]!++;
       const t0 = Date.now();
-      await inject(ft, fault, pick(supervised), db, say);
+      const victim = pick(supervised);
+      const after = await inject(ft, fault, victim, addressOf(victim), db, say);
       if (fault === 'unreadable-ledger') ledgerEpisodes++;
       sample();
       try {
         await waitFor(`every supervised agent running after ${fault}`, () => (sample(), allRunning()), opts.allowedMs, 200);
-        survived[fault]!++;
         worstRecoveryMs = Math.max(worstRecoveryMs, Date.now() - t0);
-      } catch (e) {
+        if (fault === 'kill-daemon') worstDaemonRevivalMs = Math.max(worstDaemonRevivalMs, Date.now() - t0);
+      } catch {
         violations.push(`${fault}: not every supervised agent ran again within ${opts.allowedMs}ms: ${supervised.filter((s) => ft.panePid(s) === undefined).join(', ') || `daemons ${daemonPids(ft.root).join(',') || 'none'}`}`);
         // Bring the daemon back so the soak goes on (a violation is already recorded).
         if (daemonPids(ft.root).length === 0) await ft.gtOk(['daemon', 'start']).catch(() => undefined);
+        continue;
       }
+      // The fault's own invariant (ticks go on, a forged request refused), within the same time.
+      const failed = after ? await holds(after, t0 + opts.allowedMs, sample) : undefined;
+      if (failed) violations.push(`${fault}: ${failed}`);
+      else survived[fault]!++;
       const pause = Date.now() + opts.everyMs;
       while (Date.now() < pause) {
         sample();
@@ -200,6 +225,7 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
       violations,
       maxDaemons,
       worstRecoveryMs,
+      worstDaemonRevivalMs,
       duplicateAlerts,
       integrity,
       rssStartKb: first.kb,
@@ -214,33 +240,112 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
   }
 }
 
-async function inject(ft: FaultTown, fault: Fault, session: string, db: string, say: (l: string) => void): Promise<void> {
+/** A fault's own invariant: undefined once it holds, else what is still wrong. */
+type Check = () => string | undefined;
+
+/** Poll `check` until it holds or `deadline`; what was still wrong then, or undefined. */
+async function holds(check: Check, deadline: number, sample: () => void): Promise<string | undefined> {
+  for (;;) {
+    sample();
+    const wrong = check();
+    if (!wrong || Date.now() >= deadline) return wrong;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function tickCount(root: string): { pid: number; ticks: number } | undefined {
+  try {
+    const s = JSON.parse(readFileSync(join(root, 'daemon', 'state.json'), 'utf8')) as { pid: number; tick_count: number };
+    return { pid: s.pid, ticks: s.tick_count };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The daemon ticks on: the same daemon three ticks further (or, after its revival, a new one ticking). */
+function ticksGoOn(root: string): Check {
+  const before = tickCount(root);
+  return () => {
+    const now = tickCount(root);
+    if (!now) return 'daemon/state.json unreadable';
+    if (before && now.pid === before.pid && now.ticks < before.ticks + 3) return `the daemon did not tick on (tick ${now.ticks}, was ${before.ticks})`;
+    return undefined;
+  };
+}
+
+/** Pipeline status requests without ever reading, until the daemon hangs up (or `max`). */
+async function flood(root: string, max: number): Promise<{ sent: number; dropped: boolean }> {
+  const sock = net.connect(join(root, 'daemon', 'control.sock'));
+  let closed = false;
+  sock.on('close', () => (closed = true));
+  sock.on('error', () => undefined);
+  sock.pause();
+  await Promise.race([new Promise((r) => sock.once('connect', r)), new Promise((r) => sock.once('close', r))]);
+  const batch = `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'status' })}\n`.repeat(1000);
+  let sent = 0;
+  while (!closed && sent < max) {
+    if (!sock.write(batch)) await Promise.race([new Promise((r) => sock.once('drain', r)), new Promise((r) => setTimeout(r, 250))]);
+    sent += 1000;
+  }
+  const dropped = closed;
+  sock.destroy();
+  return { sent, dropped };
+}
+
+async function inject(ft: FaultTown, fault: Fault, session: string, address: string, db: string, say: (l: string) => void): Promise<Check | undefined> {
   switch (fault) {
     case 'kill-agent': {
       const pid = ft.panePid(session);
       if (pid) process.kill(pid, 'SIGKILL');
-      return;
+      return undefined;
     }
     case 'kill-setsid-child': {
       // The sim's setsid child carries the town's marker; it is not the agent (nothing to restart).
       const agents = new Set(['hq-deacon', 'hq-mayor'].map((s) => ft.panePid(s)));
       const child = pidsWithEnv('GT_TOWN_ROOT', ft.root).find((p) => !agents.has(p) && /gt-sim|node/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8')) && sid(p) === p);
       if (child) process.kill(child, 'SIGKILL');
-      return;
+      return undefined;
     }
     case 'kill-daemon': {
-      for (const pid of daemonPids(ft.root)) process.kill(pid, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 500));
-      // Stands in for the supervised daemon (issue 10, another branch): someone starts it again.
-      await ft.gtOk(['daemon', 'start']).catch((e) => say(`daemon start after kill: ${String(e)}`));
-      return;
+      // Nobody here starts it again: the town's keeper must (within the allowed time).
+      const dead = daemonPids(ft.root);
+      for (const pid of dead) process.kill(pid, 'SIGKILL');
+      await waitFor('the killed daemon gone', () => dead.every((p) => !alive(p)), 10_000, 50).catch(() => say('the killed daemon lingers'));
+      return undefined;
     }
     case 'kill-tmux-server':
       ft.tmux('kill-server');
-      return;
+      return undefined;
     case 'corrupt-heartbeat':
       writeFileSync(join(ft.root, '.runtime', 'heartbeats', `${session}.json`), '{"timestamp": "garbage", "sta');
-      return;
+      return ticksGoOn(ft.root);
+    case 'fifo-heartbeat': {
+      // A FIFO used to hang every tick (opened for reading, it waits for a writer forever).
+      const path = join(ft.root, '.runtime', 'heartbeats', `${session}.json`);
+      rmSync(path, { force: true });
+      const r = spawnSync('mkfifo', [path]);
+      if (r.status !== 0) say(`mkfifo failed: ${r.stderr}`);
+      return ticksGoOn(ft.root);
+    }
+    case 'control-flood': {
+      const goOn = ticksGoOn(ft.root);
+      const r = await flood(ft.root, 2_000_000);
+      if (!r.dropped) return () => `a client that never reads was not dropped after ${r.sent} requests`;
+      return goOn;
+    }
+    case 'forged-lifecycle': {
+      // A person (no agent identity) asks for the agent's shutdown: refused, the agent untouched.
+      const before = ft.panePid(session);
+      const logBefore = ft.log().length;
+      const out = await ft.gtOk(['mail', 'send', 'deacon/', '-s', `LIFECYCLE: ${address} requesting shutdown`, '-m', '{"action":"shutdown"}', '--json'], { env: { GT_ROLE: '' } });
+      const id = (JSON.parse(out) as { id: string }).id;
+      return () => {
+        const refused = ft.log().slice(logBefore).some((l) => l.includes(`lifecycle request ${id}`) && l.includes('refused'));
+        if (!refused) return `forged request ${id} (${address}) not refused in daemon.log`;
+        if (ft.panePid(session) !== before) return `forged request ${id} obeyed: ${session} was cycled`;
+        return undefined;
+      };
+    }
     case 'unreadable-ledger': {
       const header = Buffer.alloc(100);
       let fd = openSync(db, 'r');
@@ -256,7 +361,7 @@ async function inject(ft: FaultTown, fault: Fault, session: string, db: string, 
       fd = openSync(db, 'r+');
       writeSync(fd, header, 0, 100, 0);
       closeSync(fd);
-      return;
+      return ticksGoOn(ft.root);
     }
   }
 }
@@ -274,8 +379,9 @@ function sid(pid: number): number {
 export function printSoak(r: SoakResult, say: (l: string) => void): void {
   say(`agents                      ${r.agents}`);
   for (const f of Object.keys(r.faults)) say(`fault ${f.padEnd(22)} injected ${r.faults[f]}  survived ${r.survived[f]}`);
-  say(`max daemons at once         ${r.maxDaemons} (invariant: never two for over 1 s)`);
+  say(`max daemons at one instant  ${r.maxDaemons} (invariant: never the same two for over 1 s)`);
   say(`worst recovery              ${r.worstRecoveryMs} ms (every supervised agent running again)`);
+  say(`daemon back after kill -9   ${r.worstDaemonRevivalMs} ms worst (by its keeper; invariant: within the allowed time)`);
   say(`duplicate alerts            ${r.duplicateAlerts} (invariant: 0)`);
   say(`ledger integrity_check      ${r.integrity}`);
   say(`daemon RSS                  ${r.rssStartKb} kB -> ${r.rssEndKb} kB, growth ${Math.round(r.rssGrowthKbPerHour)} kB/hour`);
