@@ -6,6 +6,7 @@ import { killSession, type Tmux } from '../tmux/index.js';
 import type { TownLayout } from '../town/layout.js';
 import { git, gitStep, mainBranch, refExists } from './git.js';
 import { requireRig, readRigs } from './registry.js';
+import { holdSlingLock } from './sling.js';
 import { polecatBranch, removePolecatWorktree } from './worktree.js';
 
 /**
@@ -103,18 +104,28 @@ export async function reapPolecat(layout: TownLayout, tmux: Tmux, rig: string, n
   const killed = await killSession(tmux, session);
   let worktreeRemoved = false;
   let branchDeleted = false;
-  if (!opts.keep) {
-    const r = await removePolecatWorktree(layout, rig, name, { deleteBranch: true });
-    worktreeRemoved = r.removed;
-    branchDeleted = r.branchDeleted;
-    const g = git(layout.rigClone(rig));
-    const branch = polecatBranch(name);
-    if (opts.force && !branchDeleted && (await refExists(g, `refs/heads/${branch}`))) {
-      await gitStep(`rig ${rig}: cannot delete branch ${branch}`, () => g.raw(['branch', '-D', branch]));
-      branchDeleted = true;
+  // Under the rig's sling lock from the worktree's removal until the name is free (nuked): a
+  // sling picks a name with no worktree and no live agent bead, so without it a sling could take
+  // this name between the two and find the branch deleted under it (seen at 200 beads:
+  // "ambiguous argument 'refs/heads/main..refs/heads/polecat/slit'"); and two reaps' git worktree
+  // removals in one clone do not race (seen: "Invalid path '.git/worktrees/furiosa'").
+  const lock = await holdSlingLock(layout, rig);
+  try {
+    if (!opts.keep) {
+      const r = await removePolecatWorktree(layout, rig, name, { deleteBranch: true });
+      worktreeRemoved = r.removed;
+      branchDeleted = r.branchDeleted;
+      const g = git(layout.rigClone(rig));
+      const branch = polecatBranch(name);
+      if (opts.force && !branchDeleted && (await refExists(g, `refs/heads/${branch}`))) {
+        await gitStep(`rig ${rig}: cannot delete branch ${branch}`, () => g.raw(['branch', '-D', branch]));
+        branchDeleted = true;
+      }
     }
+    // Last: the slot frees only once its session is gone, so a dispatch never runs one over the cap.
+    withLedger(layout, (l) => l.setAgentState(agentId, 'nuked'));
+  } finally {
+    lock.release();
   }
-  // Last: the slot frees only once its session is gone, so a dispatch never runs one over the cap.
-  withLedger(layout, (l) => l.setAgentState(agentId, 'nuked'));
   return { identity, session, session_killed: killed.existed, worktree_removed: worktreeRemoved, branch_deleted: branchDeleted, released_bead: released };
 }

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GtError } from '../errors.js';
-import { lockExclusive } from '../fsx/flock.js';
+import { lockExclusive, type HeldLock } from '../fsx/flock.js';
 import { withLedger, agentBeadId } from '../ledger/index.js';
 import { parseAddress } from '../ledger/address.js';
 import { loadLaunchContext } from '../session/context.js';
 import type { LaunchContext } from '../session/launch.js';
 import { agentSpec, type AgentSpec } from '../session/resolve.js';
-import { townLayout } from '../town/layout.js';
+import { townLayout, type TownLayout } from '../town/layout.js';
 import { requireRig } from '../town/rigs.js';
 import { rigMaxPolecats } from '../config/settings.js';
 import { hasSlot, isQueued, markQueued, polecatLoad, queuedBeads, unmarkQueued } from './dispatch-queue.js';
@@ -56,6 +56,19 @@ export interface PreparedSling {
 }
 
 /**
+ * The rig's sling lock: held while a polecat name is chosen and its worktree made (gt sling, the
+ * daemon's dispatch), and while a reap removes a polecat's worktree and branch and frees its name
+ * (rig/reap.ts). So a sling never picks a name whose reap is half done (worktree gone, branch not
+ * yet), and git never runs two worktree changes of one clone at once.
+ */
+export async function holdSlingLock(layout: TownLayout, rig: string): Promise<HeldLock> {
+  mkdirSync(layout.polecatsDir(rig), { recursive: true });
+  const lock = await lockExclusive(join(layout.polecatsDir(rig), '.sling.lock'), 120_000);
+  if (!lock) throw new GtError('LOCK_HELD', `rig ${rig}: the sling lock (${join(layout.polecatsDir(rig), '.sling.lock')}) was held for 2 minutes`, { hint: 'try again' });
+  return lock;
+}
+
+/**
  * Hand a work bead to a new polecat of `rig`, up to its start: pick a free name, hook the bead
  * (compare-and-set: of many concurrent slings of one bead exactly one wins) with the polecat
  * `spawning`, and create its worktree on `polecat/<name>`. Name choice, hook and worktree happen
@@ -68,9 +81,7 @@ export async function prepareSling(town: string, beadId: string, rig: string, mo
   if ((entry.state ?? 'active') !== 'active') {
     throw new GtError('CONFLICT', `rig ${rig} is ${entry.state}: no agents start there`, { hint: `gt rig un${entry.state === 'parked' ? 'park' : 'dock'} ${rig}` });
   }
-  mkdirSync(layout.polecatsDir(rig), { recursive: true });
-  const lock = await lockExclusive(join(layout.polecatsDir(rig), '.sling.lock'), 120_000);
-  if (!lock) throw new GtError('LOCK_HELD', `rig ${rig}: another gt sling held the sling lock for 2 minutes`, { hint: 'try again' });
+  const lock = await holdSlingLock(layout, rig);
   let name: string;
   let agentId: string;
   let overCap = false;

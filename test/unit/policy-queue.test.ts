@@ -54,6 +54,29 @@ test('a done and merged polecat still inside its turn (its closing words after g
   assert.equal(tick('idle'), ['reap myrig/polecats/toast']);
 });
 
+test('a reaped polecat is stopped in its tracker: a sling that reuses its name before the daemon sees the session gone is not a crash', () => {
+  // Tick 0: toast works on its bead, started 10 s ago (the tracker records its run).
+  const run0 = { since: T0 - 10 * S, pid: 4242 };
+  const working = observedAgent(TOAST, { hookOpen: true, bead: { agent_state: 'working', hook_bead: 'mr-1', updated_at: T0 - S }, heartbeat: { timestamp: T0 - S, state: 'working' }, run: run0 }, T0 - S);
+  const d0 = decide(observation(T0 - S, [working], { queue: queue([polecat('toast')], []) }), cfg, emptyRestartState(), emptyNotifyState());
+  assert.equal(d0.restart.agents[TOAST.identity]?.running?.since, run0.since);
+  // Tick 1: done and merged, at its prompt: reaped.
+  const alive = observedAgent(TOAST, { bead: { agent_state: 'done', hook_bead: null, updated_at: T0 }, heartbeat: { timestamp: T0, state: 'idle' }, run: run0 });
+  const d1 = decide(observation(T0, [alive], { queue: queue([done('toast')], []) }), cfg, d0.restart, d0.notify);
+  assert.equal(show(d1), ['reap myrig/polecats/toast']);
+  // Tick 2, 2 s later: gt sling picked the free name toast for the next bead (hooked, spawning)
+  // and has not created its session yet; the reaped session is gone. That is no death of anyone.
+  const reused = observedAgent(TOAST, { liveness: 'dead', hookOpen: true, bead: { agent_state: 'spawning', hook_bead: 'mr-next', updated_at: T0 + 2 * S }, heartbeat: null });
+  const q2 = queue([polecat('toast', { hookOpen: true, state: 'spawning' })], []);
+  const d2 = decide(observation(T0 + 2 * S, [reused], { queue: q2 }), cfg, d1.restart, d1.notify);
+  const logs = d2.actions.filter((a) => a.type === 'log').map((a) => (a as { message: string }).message);
+  assert.equal(logs.filter((m) => m.includes('died after')), [], 'no death logged for a reaped polecat');
+  const t = d2.restart.agents[TOAST.identity];
+  assert.equal(t?.crashes ?? [], [], 'no crash counted');
+  assert.equal(t?.shortRuns ?? 0, 0);
+  assert.equal(t?.lastExit?.stoppedBy, 'reaped (done and merged)');
+});
+
 test('dispatch order: priority first, then age; never beyond the rig cap or the town cap', () => {
   const q = [queued('old-low', 3, T0 - 9 * S), queued('new-high', 0, T0 - S), queued('mid', 2, T0 - 5 * S), queued('mid-newer', 2, T0 - 4 * S)];
   assert.equal(show(run(T0, queue([], q))), ['dispatch new-high to myrig', 'dispatch mid to myrig', 'dispatch mid-newer to myrig']);

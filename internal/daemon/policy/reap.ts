@@ -1,6 +1,7 @@
 import type { DecideContext } from './context.js';
 import { body, formatDuration, iso } from './messages.js';
 import type { ObservedPolecat, QueueObservation } from './observation.js';
+import { recordStop } from './restart-tracker.js';
 
 /**
  * The reap rule. A polecat with no open work on its hook is reaped (session ended, worktree
@@ -66,5 +67,10 @@ function heldBecause(p: ObservedPolecat): string | undefined {
 
 function reap(ctx: DecideContext, reaped: Set<string>, p: ObservedPolecat, keep: boolean, reason: string): void {
   reaped.add(p.identity);
+  // Its run ends on purpose, now. Recorded here, not when its session is next seen gone: by then
+  // gt sling may have given the free name to the next bead (agent bead hooked, spawning), and a
+  // run still on record would be counted a short-run death of the new polecat (backoff, then
+  // CRASH_LOOP). A reap that act refuses leaves it alive; its run is recorded again next tick.
+  ctx.setTracker(p.identity, recordStop(ctx.tracker(p.identity), ctx.now, `reaped (${reason})`));
   ctx.push({ type: 'reap', polecat: { identity: p.identity, rig: p.rig, name: p.name }, reason, keep });
 }
