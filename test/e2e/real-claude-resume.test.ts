@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startModelServer, type ModelServer } from '../../internal/modelserver/server.js';
 import { makeTown, townSocket, waitFor, type TempTown } from '../helpers/town.js';
@@ -68,6 +68,18 @@ test('kill -9 mid-turn with restart.resume on: the restarted claude resumes its 
   await waitFor('the first turn held', () => server.requests().some((r) => r.answer === 'held:first'), 90_000, 250);
   const id = readFileSync(join(town.root, '.runtime', 'agents', 'sh-furiosa', 'session-id'), 'utf8').trim();
   assert.match(id, /^[0-9a-f-]{36}$/);
+  // Claude persists a turn's tool result to its transcript a moment after sending it to the model:
+  // a kill before that resumes from before the tool call (the first answer, zebra-42, dropped with
+  // its dangling tool use). The test is of gt's resume, so the kill waits for the transcript.
+  const transcript = () => {
+    const projects = join(home.dir, '.claude', 'projects');
+    for (const d of existsSync(projects) ? readdirSync(projects) : []) {
+      const f = join(projects, d, `${id}.jsonl`);
+      if (existsSync(f)) return readFileSync(f, 'utf8');
+    }
+    return '';
+  };
+  await waitFor('the tool result in the transcript', () => transcript().includes('"tool_result"'), 60_000, 100);
   const pid = Number(tmux('display-message', '-p', '-t', '=sh-furiosa:', '#{pane_pid}').stdout.trim());
   assert.ok(pid > 0);
   process.kill(pid, 'SIGKILL');
