@@ -26,6 +26,8 @@ export interface SoakOptions {
   everyMs: number;
   /** How long a supervised agent may take to run again after a fault. */
   allowedMs: number;
+  /** The daemon's RSS may not exceed this at any sample (default 300 MB: it idles near 75 MB). */
+  rssLimitKb?: number;
   seed?: number;
   /** Give each sim a setsid child and inject kill -9 of those children (default on). */
   setsid?: boolean;
@@ -45,6 +47,7 @@ export interface SoakResult {
   duplicateAlerts: number;
   integrity: string;
   rssStartKb: number;
+  rssPeakKb: number;
   rssEndKb: number;
   rssGrowthKbPerHour: number;
   leftAfterDown: number;
@@ -120,6 +123,9 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
   let maxDaemons = 0;
   let worstRecoveryMs = 0;
   let worstDaemonRevivalMs = 0;
+  const rssLimitKb = opts.rssLimitKb ?? 300 * 1024;
+  let rssPeakKb = 0;
+  let rssTold = false;
   let ledgerEpisodes = 0;
   const rss: Array<{ t: number; kb: number }> = [];
   const db = join(ft.root, '.beads', 'beads.db');
@@ -157,9 +163,18 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
           violations.push(`two daemons at once for over 1 s: ${pids}`);
         }
       } else together = undefined;
-      if (d.length === 1) rss.push({ t: Date.now(), kb: rssKb(d[0]!) });
+      if (d.length === 1) {
+        const kb = rssKb(d[0]!);
+        rss.push({ t: Date.now(), kb });
+        if (kb > rssPeakKb) rssPeakKb = kb;
+        if (kb > rssLimitKb && !rssTold) {
+          rssTold = true;
+          violations.push(`daemon RSS ${Math.round(kb / 1024)} MB over the ${Math.round(rssLimitKb / 1024)} MB bound`);
+        }
+      }
     };
-    while (Date.now() < end) {
+    // The run lasts its duration, and at least until every kind of fault was injected once.
+    while (Date.now() < end || kinds.some((k) => faults[k] === 0)) {
       const fault: Fault = nextFault();
       faults[fault]!++;
       const t0 = Date.now();
@@ -188,19 +203,27 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
       }
     }
 
-    // Alerts: no two mails with the same subject and body (one per episode), and at most one
-    // NEEDS_HUMAN per unreadable-ledger episode.
-    const mails = JSON.parse(await ft.gtOk(['mail', 'inbox', 'mayor/', '--all', '--json'])) as Array<{ subject: string; body: string }>;
-    const seen = new Set<string>();
+    // Alerts, in every inbox the daemon mails: one per episode. A duplicate is the same subject and
+    // body (its time lines aside) sent again within 10 s: what a crash between sending a mail and
+    // recording it would cause (the revived daemon sends it again at once). Distinct episodes of
+    // one agent are a fault apart, and their texts differ by the agent or its state.
+    const inboxes = ['overseer', ...addresses.values()];
+    const mails: Array<{ to: string; subject: string; body: string; created_at: string }> = [];
+    for (const to of inboxes) for (const m of JSON.parse(await ft.gtOk(['mail', 'inbox', to, '--all', '--json'])) as typeof mails) mails.push({ ...m, to });
+    const lastSent = new Map<string, number>();
     let duplicateAlerts = 0;
-    for (const m of mails) {
-      const k = `${m.subject}\n${m.body}`;
-      if (seen.has(k)) duplicateAlerts++;
-      seen.add(k);
+    for (const m of [...mails].sort((a, b) => a.created_at.localeCompare(b.created_at))) {
+      const k = `${m.to}\n${m.subject}\n${m.body.replace(/^\s*"?(time|at)"?:.*$/gm, '')}`;
+      const at = Date.parse(m.created_at);
+      const prev = lastSent.get(k);
+      if (prev !== undefined && at - prev < 10_000) {
+        duplicateAlerts++;
+        violations.push(`duplicate alert to ${m.to}: ${m.subject} (${at - prev} ms after the first)`);
+      }
+      lastSent.set(k, at);
     }
     const needsHuman = mails.filter((m) => m.subject.startsWith('NEEDS_HUMAN')).length;
     if (needsHuman > ledgerEpisodes) violations.push(`${needsHuman} NEEDS_HUMAN mails for ${ledgerEpisodes} ledger episodes`);
-    if (duplicateAlerts) violations.push(`${duplicateAlerts} duplicate alert mails`);
 
     const check = new Database(db, { readonly: true });
     const integrity = String(check.pragma('integrity_check', { simple: true }));
@@ -229,6 +252,7 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
       duplicateAlerts,
       integrity,
       rssStartKb: first.kb,
+      rssPeakKb,
       rssEndKb: last.kb,
       rssGrowthKbPerHour: hours > 0 ? (last.kb - first.kb) / hours : 0,
       leftAfterDown: left,
@@ -384,7 +408,7 @@ export function printSoak(r: SoakResult, say: (l: string) => void): void {
   say(`daemon back after kill -9   ${r.worstDaemonRevivalMs} ms worst (by its keeper; invariant: within the allowed time)`);
   say(`duplicate alerts            ${r.duplicateAlerts} (invariant: 0)`);
   say(`ledger integrity_check      ${r.integrity}`);
-  say(`daemon RSS                  ${r.rssStartKb} kB -> ${r.rssEndKb} kB, growth ${Math.round(r.rssGrowthKbPerHour)} kB/hour`);
+  say(`daemon RSS                  ${r.rssStartKb} kB -> ${r.rssEndKb} kB, peak ${r.rssPeakKb} kB, growth ${Math.round(r.rssGrowthKbPerHour)} kB/hour (invariant: under the bound at every sample)`);
   say(`left after gt down          ${r.leftAfterDown} processes (invariant: 0)`);
   say(`violations                  ${r.violations.length ? r.violations.join('; ') : 'none'}`);
 }

@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'TMUX_FAILED'
   | 'TIMEOUT'
+  /** A tick asked for (gt daemon tick) failed or did nothing. */
+  | 'TICK_FAILED'
   /** gt would not do it: e.g. a nudge into a screen only a person may answer. */
   | 'REFUSED'
   | 'IO';

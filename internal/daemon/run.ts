@@ -158,11 +158,16 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     log.info(`tmux server pid ${pid} exited; reconciling now`);
     void ticker.request('tmux server exited');
   });
-  const ticker: Ticker<TickReport | undefined> = new Ticker<TickReport | undefined>({
+  // What a tick's waiters learn: its report, or why it failed (gt daemon tick exits 1 on that).
+  type TickRun = { report: TickReport } | { failed: string };
+  const ticker: Ticker<TickRun> = new Ticker<TickRun>({
     intervalMs: settings.daemon.recovery_interval,
     signal: abort.signal,
     now: engine.now,
-    onError: (e) => log.error(`tick failed: ${messageOf(e)}`),
+    onError: (e) => {
+      log.error(`tick failed: ${messageOf(e)}`);
+      return { failed: messageOf(e) };
+    },
     // state.json says when the daemon wakes next and why, as scheduled (not guessed after a tick).
     onSchedule: (next) => {
       state.next_tick = new Date(next.at).toISOString();
@@ -176,7 +181,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
         // The town was deleted under us: nothing left to supervise, and no one could stop us.
         log.error(`town ${townRoot} is gone (no mayor/town.json); shutting down`);
         requestStop('town-removed');
-        return { wake: null, value: undefined };
+        return { wake: null, value: { failed: `town ${townRoot} is gone (no mayor/town.json)` } };
       }
       ensureKeeper();
       const tick = engine.stats.tickCount + 1;
@@ -195,7 +200,7 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
         events.emit({ type: 'tick_end', tick, ms: state.last_tick_ms, counts: state.last_tick_actions });
       }
       serverWatch.watch(engine.serverPid);
-      return { wake: report.wake, value: report };
+      return { wake: report.wake, value: { report } };
     },
   });
 
@@ -218,14 +223,15 @@ export async function runDaemon(townRoot: string, opts: RunOptions = {}): Promis
     log,
     events,
     requestTick: async (reason) => {
-      await ticker.request(reason);
-      return { tick_count: state.tick_count, last_tick_ms: state.last_tick_ms ?? 0 };
+      const run = await ticker.request(reason);
+      const failed = !run ? 'the daemon is stopping' : 'failed' in run ? run.failed : run.report.skipped;
+      return { tick_count: state.tick_count, last_tick_ms: state.last_tick_ms ?? 0, ...(failed ? { failed } : {}) };
     },
     reconcile: async (reason, o) => {
       if (o.releaseHeld) nextTickOptions = { ...nextTickOptions, releaseHeld: true };
       if (o.startedSince !== undefined) nextTickOptions = { ...nextTickOptions, startedSince: Math.min(o.startedSince, nextTickOptions.startedSince ?? Infinity) };
-      const report = await ticker.request(reason);
-      return report && { tick_count: report.tick, gated: report.gated, agents: report.agents };
+      const run = await ticker.request(reason);
+      return run && 'report' in run ? { tick_count: run.report.tick, gated: run.report.gated, agents: run.report.agents } : undefined;
     },
     wake: (reason) => void ticker.request(reason),
     estop,

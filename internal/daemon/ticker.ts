@@ -24,7 +24,8 @@ export interface TickOutcome<R> {
 export interface TickerOptions<R> {
   intervalMs: number;
   runTick: (reasons: string[]) => Promise<TickOutcome<R>>;
-  onError: (e: unknown) => void;
+  /** Reports a failed tick; what it returns is what that tick's waiters get (default undefined). */
+  onError: (e: unknown) => R | void;
   signal: AbortSignal;
   /** The clock wakes are on (epoch ms); default Date.now. */
   now?: () => number;
@@ -67,7 +68,7 @@ export class Ticker<R = void> {
   /**
    * Ask for a tick. Resolves with the value of a tick that started after this call, once it has
    * finished, so a caller (USR1, the control socket) knows its request was seen and what it did.
-   * Resolves undefined when the loop is stopped, or the tick failed.
+   * Resolves undefined when the loop is stopped; when the tick failed, with what onError returned.
    */
   request(reason: string): Promise<R | undefined> {
     if (this.opts.signal.aborted) return Promise.resolve(undefined);
@@ -120,7 +121,7 @@ export class Ticker<R = void> {
         } catch (e) {
           // What the failed tick would have waited for is unknown: the interval still comes.
           this.deadline = null;
-          this.opts.onError(e);
+          value = this.opts.onError(e) ?? undefined;
         }
         for (const w of covered) w(value);
       }

@@ -228,4 +228,30 @@ test('next says when and why the loop wakes: the schedule, not a guess from the 
   }
 });
 
+test('a failed tick: its waiters get what onError made of the error, and the loop goes on', async () => {
+  const abort = new AbortController();
+  const logged: string[] = [];
+  let n = 0;
+  const t = new Ticker<{ ok: number } | { failed: string }>({
+    intervalMs: 60_000,
+    signal: abort.signal,
+    onError: (e) => {
+      logged.push(String(e));
+      return { failed: (e as Error).message };
+    },
+    runTick: async () => {
+      n += 1;
+      if (n === 1) throw new Error('the ledger is malformed');
+      return { wake: null, value: { ok: n } };
+    },
+  });
+  try {
+    assert.equal(await t.request('first'), { failed: 'the ledger is malformed' });
+    assert.equal(logged, ['Error: the ledger is malformed']);
+    assert.equal(await t.request('again'), { ok: 2 });
+  } finally {
+    abort.abort();
+  }
+});
+
 test.run();

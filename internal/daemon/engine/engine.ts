@@ -72,6 +72,8 @@ export interface TickReport {
   agents: AgentSummary[];
   /** Time spent reading /proc in observe (bench/tick reports its share of the tick). */
   procMs: number;
+  /** Why this tick did nothing at all (it could not take the restart state's lock). */
+  skipped?: string;
 }
 
 export interface TickOptions {
@@ -167,7 +169,7 @@ export class Engine implements EngineView {
     const lock = await lockExclusive(this.layout.restartStateLock, 30_000);
     if (!lock) {
       this.log.warn('restart state is locked by another process for 30s; skipping this tick');
-      return { tick, counts: {}, gated: false, wake: null, agents: [], procMs: 0 };
+      return { tick, counts: {}, gated: false, wake: null, agents: [], procMs: 0, skipped: 'the restart state was locked by another process for 30s' };
     }
     try {
       return await this.run(tick, opts);
