@@ -12,8 +12,8 @@ interface GtProcessKind {
   words: readonly string[];
   /** A flag that must follow the words (what tells the serving process from its starter). */
   flag?: string;
-  /** The pid file it writes right after it has started, and that file's name in messages. */
-  pidFile: string;
+  /** The pid file it writes right after it has started (none: not written yet), and its name in messages. */
+  pidFile: string | undefined;
   pidFileLabel: string;
 }
 
@@ -32,10 +32,18 @@ export function whyNotDaemon(pid: number, layout: Pick<TownLayout, 'root' | 'dae
 /**
  * Is `pid` this town's dashboard server (`gt dashboard --foreground`, what `gt dashboard` starts
  * in the background)? The same proof as for the daemon: command line, town, and a start before
- * dashboard/dashboard.pid was written. Returns why not, or undefined when it is.
+ * dashboard/dashboard.pid was written (unless `pidFileWritten: false`: a lock holder the pid file
+ * does not name yet). Returns why not, or undefined when it is.
  */
-export function whyNotDashboard(pid: number, layout: Pick<TownLayout, 'root' | 'dashboardPid'>): string | undefined {
-  return whyNotGtProcess(pid, layout.root, { what: 'gt dashboard', words: ['dashboard'], flag: '--foreground', pidFile: layout.dashboardPid, pidFileLabel: 'dashboard/dashboard.pid' });
+export function whyNotDashboard(pid: number, layout: Pick<TownLayout, 'root' | 'dashboardPid'>, opts: { pidFileWritten?: boolean } = {}): string | undefined {
+  return whyNotGtProcess(pid, layout.root, {
+    what: 'gt dashboard',
+    words: ['dashboard'],
+    flag: '--foreground',
+    // A dashboard still starting has not written its pid file yet: only its command line can tell.
+    pidFile: opts.pidFileWritten === false ? undefined : layout.dashboardPid,
+    pidFileLabel: 'dashboard/dashboard.pid',
+  });
 }
 
 function whyNotGtProcess(pid: number, root: string, kind: GtProcessKind): string | undefined {
@@ -52,7 +60,7 @@ function whyNotGtProcess(pid: number, root: string, kind: GtProcessKind): string
     if (given === undefined || !samePath(resolve(processCwd(pid), given), root)) return `pid ${pid} is the ${kind.what} of another town (${given ?? '?'})`;
   }
   const started = processStartedAt(pid);
-  const written = mtimeMs(kind.pidFile);
+  const written = kind.pidFile === undefined ? undefined : mtimeMs(kind.pidFile);
   // The process writes its pid file after it has started; a process younger than the file (with
   // a second for the coarse boot time) cannot have written it: it took a recycled pid.
   if (started !== undefined && written !== undefined && started > written + 1_000) {

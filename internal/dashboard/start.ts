@@ -140,8 +140,8 @@ export interface DashboardStopResult {
  * The process to stop: the one that holds dashboard/dashboard.lock, that dashboard/dashboard.pid
  * names, and that is this town's dashboard by its command line and start time (whyNotDashboard).
  * Neither the lock (any process can flock the file) nor the pid file (a stale file's pid is
- * recycled) is proof alone. A holder the pid file does not name yet may be a dashboard that is
- * still starting: it gets `settleMs` to write its pid file.
+ * recycled) is proof alone. A holder the pid file does not name yet that is a gt dashboard of
+ * this town by its command line is still starting: it gets `settleMs` to write its pid file.
  */
 async function verifiedDashboard(layout: TownLayout, settleMs: number): Promise<{ pid: number; startTime: number; rec: PidRecord } | { note?: string }> {
   const until = Date.now() + settleMs;
@@ -156,6 +156,10 @@ async function verifiedDashboard(layout: TownLayout, settleMs: number): Promise<
       const startTime = processStartTime(rec.pid);
       return startTime === undefined ? {} : { pid: rec.pid, startTime, rec };
     }
+    // Not named by the pid file: a dashboard still starting, or a stranger that flocked the file
+    // (left alone at once, not waited for).
+    const stranger = holders.map((h) => whyNotDashboard(h, layout, { pidFileWritten: false })).find((why) => why !== undefined);
+    if (stranger) return { note: `dashboard/dashboard.lock is held by ${stranger}; left alone` };
     if (Date.now() >= until) {
       throw new GtError('CONFLICT', `pid ${holders.join(', ')} holds dashboard/dashboard.lock but dashboard/dashboard.pid does not name it`, { hint: 'it may still be starting; try again in a moment' });
     }

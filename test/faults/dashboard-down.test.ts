@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flockHolders, pidRunning, processStartTime } from '../../internal/fsx/proc.js';
 import { startDashboard } from '../helpers/browser.js';
@@ -122,7 +122,7 @@ test('a stale dashboard.pid (a dead pid, or a pid reused by a stranger) kills no
   assert.is(processStartTime(stranger.pid!), born, 'the very same process');
 });
 
-test('a stranger holding dashboard.lock, named by dashboard.pid, is not the dashboard: left alone, with a note', async () => {
+test('a stranger holding dashboard.lock (named by dashboard.pid, or with no pid file) is not the dashboard: left alone at once, with a note', async () => {
   // flock(1) takes the lock itself (--close: sleep does not inherit it), as a backup script might.
   const holder = own('flock', ['--nonblock', '--close', lockFile(), 'sleep', '600']);
   await waitFor('flock holds dashboard.lock', () => flockHolders(lockFile()).includes(holder.pid!), 10_000);
@@ -138,6 +138,17 @@ test('a stranger holding dashboard.lock, named by dashboard.pid, is not the dash
   assert.match(stop.stdout, /dashboard is not running/);
   assert.match(stop.stderr, /is not a gt dashboard/);
   assert.ok(pidRunning(holder.pid!), 'gt dashboard --stop left it alone too');
+
+  // No pid file at all (as while a dashboard starts): the holder is judged by its command line,
+  // not waited for, and still left alone.
+  rmSync(pidFile());
+  const t0 = Date.now();
+  const bare = await downJson();
+  assert.is(bare.dashboard, null);
+  assert.equal(bare.remaining, []);
+  assert.ok(bare.notes.some((n) => /is not a gt dashboard \(flock/.test(n)), bare.notes.join('\n'));
+  assert.ok(pidRunning(holder.pid!), 'still alive');
+  console.log(`figures: gt down with a stranger on dashboard.lock and no pid file took ${Date.now() - t0}ms`);
 });
 
 test.run();
