@@ -1,5 +1,5 @@
 import { lockExclusive, type HeldLock } from '../fsx/flock.js';
-import { GtError, NotRunningError, describeWriteError, errnoCode } from '../errors.js';
+import { GtError, NotRunningError, describeWriteError, errnoCode, messageOf } from '../errors.js';
 import { Tmux, killServer, sweepTown, townSocketName } from '../tmux/index.js';
 import { stopAllSessions } from '../session/stop.js';
 import { townLayout, type TownLayout } from '../town/layout.js';
@@ -10,6 +10,8 @@ export interface DownResult {
   sessions: string[];
   processes: number;
   daemon: number | null;
+  /** The dashboard's pid when gt down stopped it (`gt dashboard` runs beside the daemon). */
+  dashboard: number | null;
   remaining: string[];
   /** What went differently from the usual order, e.g. no shutdown lock on a read-only disk. */
   notes: string[];
@@ -41,20 +43,58 @@ async function stopDaemonIfRunning(layout: TownLayout): Promise<number | null> {
   }
 }
 
+/** What stopping the dashboard did (internal/dashboard's stopDashboard, handed in by the CLI). */
+export interface BesideStop {
+  stopped: boolean;
+  pid: number | null;
+  forced: boolean;
+  note?: string;
+}
+
+export interface DownOptions {
+  /**
+   * Stop the town's dashboard (it runs beside the daemon; the dashboard depends on the daemon's
+   * modules, not the other way round, so the CLI hands the stop in). It may only signal the
+   * process proven to be the town's dashboard.
+   */
+  stopDashboard?: () => Promise<BesideStop>;
+}
+
+/**
+ * The dashboard, stopped first: its page can nudge agents and thaw an emergency stop, and its
+ * terminals are clients of the town's tmux server. What could not be stopped is said and counted
+ * as left running, never fatal to the rest of gt down.
+ */
+async function stopDashboardIfRunning(stop: DownOptions['stopDashboard'], notes: string[], remaining: string[]): Promise<number | null> {
+  if (!stop) return null;
+  try {
+    const r = await stop();
+    if (r.note) notes.push(r.note);
+    if (r.forced) notes.push(`the dashboard (pid ${r.pid}) did not stop on SIGTERM: killed`);
+    return r.stopped ? r.pid : null;
+  } catch (e) {
+    notes.push(`could not stop the dashboard: ${e instanceof GtError ? e.line : messageOf(e)}`);
+    remaining.push('dashboard');
+    return null;
+  }
+}
+
 /**
  * `gt down`: with daemon/shutdown.lock held (the daemon starts, kills and nudges nothing while it
- * is held), stop every session of the town with its process tree, then the daemon, then sweep
+ * is held), stop the dashboard, then every session of the town with its process tree, then the daemon, then sweep
  * every process of the town that is left (a setsid child of a session that is already gone, a
  * job below the town's tmux server), then check. On a disk where the lock cannot be taken the
  * daemon is stopped first instead, so nothing restarts what is being stopped.
  */
-export async function townDown(town: string): Promise<DownResult> {
+export async function townDown(town: string, opts: DownOptions = {}): Promise<DownResult> {
   const layout = townLayout(town);
   const notes: string[] = [];
   const lock = await takeShutdownLock(layout);
   try {
     const tmux = new Tmux(townSocketName(town));
     let daemon: number | null = null;
+    const dashboardLeft: string[] = [];
+    const dashboard = await stopDashboardIfRunning(opts.stopDashboard, notes, dashboardLeft);
     if (typeof lock === 'string') {
       notes.push(`could not take daemon/shutdown.lock (${lock}): stopped the daemon before the sessions instead`);
       daemon = await stopDaemonIfRunning(layout);
@@ -79,7 +119,8 @@ export async function townDown(town: string): Promise<DownResult> {
       sessions: all,
       processes: sessions.processes + sweep.processes + leftovers.terminated.length,
       daemon,
-      remaining: sweep.remaining,
+      dashboard,
+      remaining: [...sweep.remaining, ...dashboardLeft],
       notes,
     };
   } finally {

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { readJsonFile } from '../config/load.js';
+import { whyNotDashboard } from '../daemon/identity.js';
 import { spawnDetachedGt } from '../daemon/start.js';
 import { GtError } from '../errors.js';
-import { readPidFile } from '../fsx/pidfile.js';
+import { readPidFile, removePidFileIfOwned, type PidRecord } from '../fsx/pidfile.js';
 import { flockHolders, processStartTime, processState } from '../fsx/proc.js';
 import type { TownLayout } from '../town/layout.js';
 import { readToken } from './auth.js';
@@ -126,26 +127,74 @@ function sameProcessAlive(pid: number, startTime: number): boolean {
   return st !== undefined && st !== 'Z' && st !== 'X';
 }
 
+export interface DashboardStopResult {
+  stopped: boolean;
+  pid: number | null;
+  /** It outlived SIGTERM by the grace time and was killed. */
+  forced: boolean;
+  /** Why a process that looked like the dashboard was left alone (not the town's dashboard). */
+  note?: string;
+}
+
 /**
- * Stop the town's dashboard: TERM to the process that holds dashboard/dashboard.lock (and that
- * the pid file names), KILL after `graceMs`. Pages it served show "reconnecting" and come back
- * by themselves when a dashboard serves the same port again.
+ * The process to stop: the one that holds dashboard/dashboard.lock, that dashboard/dashboard.pid
+ * names, and that is this town's dashboard by its command line and start time (whyNotDashboard).
+ * Neither the lock (any process can flock the file) nor the pid file (a stale file's pid is
+ * recycled) is proof alone. A holder the pid file does not name yet that is a gt dashboard of
+ * this town by its command line is still starting: it gets `settleMs` to write its pid file.
  */
-export async function stopDashboard(layout: TownLayout, graceMs = 5_000): Promise<{ stopped: boolean; pid: number | null; forced: boolean }> {
-  const holders = flockHolders(layout.dashboardLock);
-  if (holders.length === 0) return { stopped: false, pid: null, forced: false };
-  const rec = readPidFile(layout.dashboardPid);
-  const pid = holders[0]!;
-  if (!rec || rec.pid !== pid) throw new GtError('CONFLICT', `pid ${pid} holds dashboard/dashboard.lock but dashboard/dashboard.pid does not name it`, { hint: 'it may still be starting; try again in a moment' });
-  const startTime = processStartTime(pid);
-  if (startTime === undefined) return { stopped: false, pid: null, forced: false };
+async function verifiedDashboard(layout: TownLayout, settleMs: number): Promise<{ pid: number; startTime: number; rec: PidRecord } | { note?: string }> {
+  const until = Date.now() + settleMs;
+  for (;;) {
+    const holders = flockHolders(layout.dashboardLock);
+    // Nothing serves. A pid file left by a killed dashboard names nobody we may signal.
+    if (holders.length === 0) return {};
+    const rec = readPidFile(layout.dashboardPid);
+    if (rec && holders.length === 1 && rec.pid === holders[0]) {
+      const notDashboard = whyNotDashboard(rec.pid, layout);
+      if (notDashboard) return { note: `dashboard/dashboard.lock is held by ${notDashboard}; left alone` };
+      const startTime = processStartTime(rec.pid);
+      return startTime === undefined ? {} : { pid: rec.pid, startTime, rec };
+    }
+    // Not named by the pid file: a dashboard still starting, or a stranger that flocked the file
+    // (left alone at once, not waited for).
+    const stranger = holders.map((h) => whyNotDashboard(h, layout, { pidFileWritten: false })).find((why) => why !== undefined);
+    if (stranger) return { note: `dashboard/dashboard.lock is held by ${stranger}; left alone` };
+    if (Date.now() >= until) {
+      throw new GtError('CONFLICT', `pid ${holders.join(', ')} holds dashboard/dashboard.lock but dashboard/dashboard.pid does not name it`, { hint: 'it may still be starting; try again in a moment' });
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * Stop the town's dashboard (`gt dashboard --stop`, and `gt down`): TERM to the verified
+ * dashboard process, KILL after `graceMs`. Anything else is left alone, with a note when
+ * something held the dashboard's lock. Pages it served show "reconnecting" and come back by
+ * themselves when a dashboard serves the same port again.
+ */
+export async function stopDashboard(layout: TownLayout, graceMs = 5_000, settleMs = 3_000): Promise<DashboardStopResult> {
+  const found = await verifiedDashboard(layout, settleMs);
+  if (!('pid' in found)) return { stopped: false, pid: null, forced: false, ...found };
+  const { pid, startTime, rec } = found;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
+  let deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!sameProcessAlive(pid, startTime)) return { stopped: true, pid, forced: false };
     await sleep(50);
   }
   if (sameProcessAlive(pid, startTime)) process.kill(pid, 'SIGKILL');
+  deadline = Date.now() + 5_000;
+  while (sameProcessAlive(pid, startTime)) {
+    if (Date.now() > deadline) throw new GtError('IO', `the dashboard (pid ${pid}) survived SIGKILL`);
+    await sleep(50);
+  }
+  try {
+    // Killed, it could not remove its own pid file; the lock already says nothing serves.
+    removePidFileIfOwned(layout.dashboardPid, rec);
+  } catch {
+    // A read-only or full disk: the next dashboard replaces the file.
+  }
   return { stopped: true, pid, forced: true };
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gt, makeTown, waitFor, type TempTown } from '../helpers/town.js';
 import { pidRunning } from '../../internal/fsx/proc.js';
@@ -69,6 +69,62 @@ test('rotation keeps daemon.log and its archives under the budget while lines ar
   assert.is(logsCmd.code, 0);
   assert.is(logsCmd.stdout.trim().split('\n').length, 3);
   assert.match(logsCmd.stdout, /DEBUG (fast path: pane-exited|tick \d+)/);
+});
+
+/** A file's lines as the logger wrote them (whole lines, newline-terminated). */
+function fileLines(path: string): string[] {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+test('right after a rotation, gt daemon logs -n N prints the last N lines across daemon.log.1 and daemon.log, in order', async () => {
+  // The rotation above was real (the daemon's own logger); stopped, the daemon writes no more.
+  const stop = await gt(['daemon', 'stop', '--town', town.root]);
+  assert.is(stop.code, 0, stop.stderr);
+  const dir = join(town.root, 'daemon');
+  const archive = fileLines(join(dir, 'daemon.log.1'));
+  const live = fileLines(join(dir, 'daemon.log'));
+  assert.ok(archive.length >= 5, `the archive has lines: ${archive.length}`);
+  const n = live.length + 5;
+  const want = [...archive, ...live].slice(-n);
+  const r = await gt(['daemon', 'logs', '-n', String(n), '--town', town.root]);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trimEnd().split('\n'), want);
+  const j = await gt(['daemon', 'logs', '--json', '-n', String(n), '--town', town.root]);
+  assert.is(j.code, 0, j.stderr);
+  const objs = j.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { time: string; level: string; message: string });
+  assert.equal(objs.map((o) => `${o.time} ${o.level.toUpperCase()}`), want.map((l) => /^(\S+) (\w+)/.exec(l)!.slice(1).join(' ')));
+  assert.equal(objs.map((o) => o.message), want.map((l) => /^\S+ \w+\s+(.*)$/.exec(l)![1]));
+});
+
+test('the archive: a missing one is fine, a symlink in its place is never followed, -n 0 prints nothing', async () => {
+  const dir = join(town.root, 'daemon');
+  const line = (i: number, what: string) => `2026-12-01T00:00:0${i}.000Z INFO  ${what}`;
+  writeFileSync(join(dir, 'daemon.log.1'), [1, 2, 3].map((i) => line(i, `old ${i}`)).join('\n') + '\n');
+  writeFileSync(join(dir, 'daemon.log'), [4, 5].map((i) => line(i, `new ${i}`)).join('\n') + '\n');
+  const logs = (...args: string[]) => gt(['daemon', 'logs', ...args, '--town', town.root]);
+  let r = await logs('-n', '4');
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trimEnd().split('\n'), [line(2, 'old 2'), line(3, 'old 3'), line(4, 'new 4'), line(5, 'new 5')]);
+  r = await logs('-n', '0');
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, '');
+
+  rmSync(join(dir, 'daemon.log.1'));
+  r = await logs('-n', '10');
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trimEnd().split('\n'), [line(4, 'new 4'), line(5, 'new 5')]);
+  assert.is(r.stderr, '');
+
+  const secret = join(town.root, 'secret.txt');
+  writeFileSync(secret, 'SECRET-LINE\n');
+  symlinkSync(secret, join(dir, 'daemon.log.1'));
+  r = await logs('-n', '10');
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trimEnd().split('\n'), [line(4, 'new 4'), line(5, 'new 5')]);
+  assert.not.match(r.stdout, /SECRET/);
+  assert.match(r.stderr, /daemon\/daemon\.log\.1 is a symbolic link/);
 });
 
 test.run();

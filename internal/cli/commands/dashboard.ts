@@ -6,15 +6,15 @@ import { townLayout } from '../../town/layout.js';
 export const spec: CommandSpec = {
   usage: 'gt dashboard [--port N] [--listen ADDR [--allow-remote]] [--open] [--stop] [--foreground] [--json]',
   description:
-    "Serve the town's live web dashboard (agents, rigs, merge queue, events, actions, a terminal into any agent) and print its address with the town's access token. Starts it in the background if it is not running yet; it keeps running until 'gt dashboard --stop'.",
+    "Serve the town's live web dashboard (agents, rigs, merge queue, events, actions, a terminal into any agent) and print its address with the town's access token. Starts it in the background if it is not running yet; it keeps running until 'gt dashboard --stop' or 'gt down'.",
   options: {
     port: { type: 'string', arg: 'N', description: 'port to listen on (default: the one used last, else any free port)' },
     listen: { type: 'string', arg: 'ADDR', description: 'address to listen on (default 127.0.0.1); a non-loopback address also needs --allow-remote' },
     'allow-remote': { type: 'boolean', description: 'allow --listen on an address other machines can reach (prints a warning)' },
     open: { type: 'boolean', description: 'open the page in the default browser (xdg-open)' },
-    stop: { type: 'boolean', description: 'stop the running dashboard' },
+    stop: { type: 'boolean', description: 'stop the running dashboard (only the process proven to be this town\'s dashboard; gt down stops it too)' },
     foreground: { type: 'boolean', description: 'serve in this process until interrupted (what the background start runs)' },
-    json: { type: 'boolean', description: 'print {started, pid, url, open_url, token, host, port} (or {stopped, pid}) as JSON' },
+    json: { type: 'boolean', description: 'print {started, pid, url, open_url, token, host, port} (or {stopped, pid, forced, note?}) as JSON' },
   },
   details: [
     'Access needs the token (dashboard/token in the town, mode 0600, made on first use): the printed',
@@ -32,7 +32,10 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (v.stop) {
     const r = await dash.stopDashboard(layout);
     if (ctx.json) printJson(r);
-    else ctx.out(r.stopped ? `dashboard stopped (pid ${r.pid})${r.forced ? ' with SIGKILL' : ''}` : 'dashboard is not running');
+    else {
+      ctx.out(r.stopped ? `dashboard stopped (pid ${r.pid})${r.forced ? ' with SIGKILL' : ''}` : 'dashboard is not running');
+      if (r.note) ctx.err(`gt: note: ${r.note}`);
+    }
     return 0;
   }
 
