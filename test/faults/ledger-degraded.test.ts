@@ -9,7 +9,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { faultTown, matching, type FaultTown } from '../helpers/engine-faults.js';
 import { daemonPids, gt, readJson, waitFor } from '../helpers/town.js';
@@ -17,6 +18,12 @@ import { daemonPids, gt, readJson, waitFor } from '../helpers/town.js';
 let ft: FaultTown;
 let daemon: number;
 let db: string;
+/** The notifier command writes each event (JSON on its stdin) into a file of its own here. */
+const notified = mkdtempSync(join(tmpdir(), 'gt-notified-'));
+const notifications = () =>
+  readdirSync(notified)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(notified, f), 'utf8')) as { kind: string; title: string; severity: string });
 
 const agents = async () => JSON.parse(await ft.gtOk(['agents', '--json'])) as Array<{ identity: string; liveness: string }>;
 const alive = async (id: string) => (await agents()).find((a) => a.identity === id)?.liveness === 'alive';
@@ -51,7 +58,13 @@ async function killAndSeeRestart(session: string, identity: string, mark: number
 }
 
 test.before(async () => {
-  ft = await faultTown({ settings: { daemon: { recovery_interval: '200ms' }, restart: { initial_backoff: '100ms', max_backoff: '200ms' } } });
+  ft = await faultTown({
+    settings: {
+      daemon: { recovery_interval: '200ms' },
+      restart: { initial_backoff: '100ms', max_backoff: '200ms' },
+      notify: { command: ['/bin/sh', '-c', 'cat > "$0/n-$$.tmp" && mv "$0/n-$$.tmp" "$0/n-$$.json"', notified] },
+    },
+  });
   db = join(ft.root, '.beads', 'beads.db');
   await ft.gtOk(['daemon', 'start']);
   await waitFor('deacon and mayor alive', async () => (await alive('deacon')) && (await alive('mayor')), 30_000);
@@ -61,6 +74,7 @@ test.before(async () => {
 });
 test.after(async () => {
   await ft.teardown();
+  rmSync(notified, { recursive: true, force: true });
 });
 
 test('a corrupted ledger: supervision goes on, one alert, never overwritten, recovery by itself with one NEEDS_HUMAN', async () => {
@@ -90,6 +104,12 @@ test('a corrupted ledger: supervision goes on, one alert, never overwritten, rec
   assert.equal(matching(lines, /tick failed|uncaught|unhandled/), [], lines.join('\n'));
   assert.equal(daemonPids(ft.root), [daemon], 'the daemon keeps running');
   assert.ok(readHeader().equals(garbage), 'the corrupt ledger was not written to');
+  // The person heard of it at once, through the notifier (it needs no ledger), once.
+  await waitFor('the person notified', () => notifications().length >= 1, 20_000);
+  const told = notifications().filter((n) => n.kind === 'NEEDS_HUMAN');
+  assert.is(told.length, 1, JSON.stringify(notifications()));
+  assert.match(told[0]!.title, /the town ledger is unavailable \(corrupt\)/);
+  assert.is(told[0]!.severity, 'critical');
 
   // Restored: the daemon leaves degraded mode by itself, and tells the mayor once.
   writeHeader(header);
@@ -100,6 +120,7 @@ test('a corrupted ledger: supervision goes on, one alert, never overwritten, rec
   assert.is(needs.length, 1, JSON.stringify(needs));
   assert.match(needs[0]!.subject, /the town ledger was unavailable \(corrupt\)/);
   assert.is(matching(ft.log().slice(mark), /leaving degraded mode/).length, 1, ft.log().slice(mark).join('\n'));
+  assert.is(notifications().filter((n) => n.kind === 'NEEDS_HUMAN').length, 1, 'still one notification for the episode');
   assert.not.match(await ft.gtOk(['status']), /DEGRADED/);
   // Healthy again: a killed session is restarted the normal way.
   await killAndSeeRestart('hq-mayor', 'mayor', ft.log().length);

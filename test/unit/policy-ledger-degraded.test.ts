@@ -37,6 +37,7 @@ test('degraded: starts go on, ledger actions are dropped, the episode is logged 
 
   let notify = emptyNotify;
   let errors = 0;
+  const persons: Array<Extract<Action, { type: 'person' }>> = [];
   for (let i = 0; i < 20; i++) {
     const d = tick(T0 + i * 1000, CORRUPT, notify);
     notify = d.notify;
@@ -44,8 +45,15 @@ test('degraded: starts go on, ledger actions are dropped, the episode is logged 
     assert.ok(show(d.actions).some((s) => /^(start|restart) mayor$/.test(s)), `the dead mayor is still started: ${show(d.actions).join()}`);
     for (const k of ['mail', 'markDead', 'claimLifecycle', 'deleteLifecycle']) assert.not.ok(kinds.includes(k as Action['type']), `${k} while degraded`);
     errors += d.actions.filter((a) => a.type === 'log' && a.level === 'error' && /ledger unavailable \(corrupt\)/.test(a.message)).length;
+    persons.push(...d.actions.filter((a): a is Extract<Action, { type: 'person' }> => a.type === 'person'));
   }
   assert.is(errors, 1, 'one ERROR line for the whole episode');
+  assert.is(persons.length, 1, 'the person is told once, when the episode begins');
+  assert.equal(
+    { kind: persons[0]!.kind, key: persons[0]!.key, severity: 'severity' in persons[0]! ? persons[0].severity : undefined },
+    { kind: 'NEEDS_HUMAN', key: 'town-ledger', severity: 'critical' },
+  );
+  assert.match('title' in persons[0]! ? persons[0].title : '', /town ledger is unavailable \(corrupt\)/);
   assert.ok(notify.slots[slotKey(EPISODE_SLOT)], 'the episode is a slot (survives a daemon restart)');
   // No mail slot is left recorded for a mail that was never sent.
   assert.equal(Object.values(notify.slots).filter((s) => s.recipient !== 'log' && s.kind !== 'health-check'), []);
@@ -61,6 +69,11 @@ test('recovery: one NEEDS_HUMAN to the mayor; the episode ends once the outbox h
   assert.is(alert[0]!.slot, slotKey(ALERT_SLOT));
   assert.match(alert[0]!.subject, /ledger was unavailable \(corrupt\) for 300s/);
   assert.ok(back.actions.some((a) => a.type === 'log' && /leaving degraded mode/.test(a.message)));
+  // The person's notification episode ends too.
+  assert.equal(
+    back.actions.filter((a) => a.type === 'person'),
+    [{ type: 'person', kind: 'NEEDS_HUMAN', key: 'town-ledger', resolve: true }],
+  );
   // The ledger's own actions are back too.
   assert.ok(show(back.actions).includes('markDead myrig/polecats/toast'));
 

@@ -1,4 +1,5 @@
 import type { LedgerProblem } from '../../errors.js';
+import { NOTIFY_KINDS } from '../../notify/event.js';
 import type { Action } from './actions.js';
 import type { Decision } from './decide.js';
 import { MAYOR, body, iso } from './messages.js';
@@ -14,8 +15,13 @@ import { clearSlot, record, slotKey, type NotifyState, type SlotId } from './not
  * in daemon/notify_state.json, so a daemon restart mid-episode does not log it again), and when
  * the ledger takes writes again one NEEDS_HUMAN mail to the mayor, sent through the outbox with
  * the episode as its condition: the episode slot is only cleared once that mail's slot is in the
- * ledger, so it is sent exactly once even across a crash.
+ * ledger, so it is sent exactly once even across a crash. The person hears of it at once through
+ * the notifier (which needs no ledger): one NEEDS_HUMAN when the episode begins, resolved when the
+ * ledger is back.
  */
+
+/** The notifier's episode key for a ledger outage (one town, one ledger). */
+export const PERSON_KEY = 'town-ledger';
 
 export type LedgerStatus =
   | { ok: true }
@@ -51,12 +57,22 @@ export function applyLedgerStatus(d: Decision, ledger: LedgerStatus, now: number
     if (!episode) {
       notify = record(notify, EPISODE_SLOT, `${ledger.problem} since ${iso(now)}`, now);
       const seen = ledger.lastGoodAt === null ? 'no ledger observation yet: only the town role sessions' : `the agents as last read at ${iso(ledger.lastGoodAt)}`;
-      actions.unshift({
-        type: 'log',
-        level: 'error',
-        slot: episodeKey,
-        message: `ledger unavailable (${ledger.problem}): ${ledger.message}; degraded mode: supervising ${seen}, restarting crashed sessions; no mail, lifecycle requests or bead writes until the ledger recovers (it is never rewritten or recreated by the daemon)`,
-      });
+      actions.unshift(
+        {
+          type: 'log',
+          level: 'error',
+          slot: episodeKey,
+          message: `ledger unavailable (${ledger.problem}): ${ledger.message}; degraded mode: supervising ${seen}, restarting crashed sessions; no mail, lifecycle requests or bead writes until the ledger recovers (it is never rewritten or recreated by the daemon)`,
+        },
+        {
+          type: 'person',
+          kind: NOTIFY_KINDS.needsHuman,
+          key: PERSON_KEY,
+          severity: 'critical',
+          title: `the town ledger is unavailable (${ledger.problem}): the daemon runs in degraded mode`,
+          message: `${ledger.message}\nSessions are kept running and restarted; no mail, lifecycle requests or bead writes until the ledger is usable again (gt status, gt daemon logs).`,
+        },
+      );
     }
     return { ...d, actions, notify };
   }
@@ -64,7 +80,8 @@ export function applyLedgerStatus(d: Decision, ledger: LedgerStatus, now: number
   if (!episode) return d;
   const alertKey = slotKey(ALERT_SLOT);
   // The outbox holds this episode's alert: it was sent (maybe by a daemon that died right after).
-  if (notify.slots[alertKey]?.condition === episode.condition) return { ...d, notify: clearSlot(notify, episodeKey) };
+  const resolved: Action = { type: 'person', kind: NOTIFY_KINDS.needsHuman, key: PERSON_KEY, resolve: true };
+  if (notify.slots[alertKey]?.condition === episode.condition) return { ...d, actions: [resolved, ...d.actions], notify: clearSlot(notify, episodeKey) };
   notify = record(notify, ALERT_SLOT, episode.condition, now);
   const since = episode.at;
   const actions: Action[] = [
@@ -83,6 +100,7 @@ export function applyLedgerStatus(d: Decision, ledger: LedgerStatus, now: number
         check: 'how the ledger broke (gt daemon logs), and whether agents lost writes (gt done, gt mail) while it was down',
       }),
     },
+    resolved,
     ...d.actions,
   ];
   return { ...d, actions, notify };
