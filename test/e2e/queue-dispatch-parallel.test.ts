@@ -111,13 +111,21 @@ test(`a tick's ${CAP} dispatches start together (health windows overlap), in dis
   const byHook = [...runs].sort((a, b) => a.hookedAt.localeCompare(b.hookedAt));
   assert.equal(byHook.map((r) => r.bead), expected, 'hooked in dispatch order: priority, then age');
 
-  // The overlap: the session started first had its window end at first.windowEnded; another
-  // dispatched session was running before then. Serially each starts after the previous window.
-  const first = [...runs].sort((a, b) => a.started - b.started)[0]!;
-  const overlapping = runs.filter((r) => r !== first && r.started < first.windowEnded);
-  const spread = Math.max(...runs.map((r) => r.started)) - first.started;
-  console.log(`    ${CAP} dispatched sessions started within ${spread} ms (health window ${DEFAULT_HEALTH_WINDOW_MS} ms); ${overlapping.length} before the first one's window ended`);
-  assert.ok(overlapping.length >= 1, `a second dispatch started inside the first one's health window (starts ${runs.map((r) => r.started - first.started).join(', ')} ms after the first; its window ended at +${first.windowEnded - first.started} ms)`);
+  // Each next hook comes before the previous dispatch's health window is over (its "dispatched"
+  // line): the hooks do not wait for the starts. Serially each sling begins after that line.
+  for (let i = 1; i < byHook.length; i++) {
+    const [prev, next] = [byHook[i - 1]!, byHook[i]!];
+    assert.ok(Date.parse(next.hookedAt) < prev.windowEnded, `${next.bead} hooked (${next.hookedAt}) before ${prev.bead}'s health window ended (${new Date(prev.windowEnded).toISOString()})`);
+  }
+  // So the health windows overlap: some dispatched session was running before the window of the
+  // one started just before it had ended (needs one hook + worktree to take less than a window;
+  // three chances). Serially never: each session starts after the previous window.
+  const byStart = [...runs].sort((a, b) => a.started - b.started);
+  const overlaps = byStart.slice(1).filter((r, i) => r.started < byStart[i]!.windowEnded).length;
+  const t0 = byStart[0]!.started;
+  const starts = byStart.map((r) => `${r.started - t0} (window ended ${r.windowEnded - t0})`).join(', ');
+  console.log(`    ${CAP} dispatched sessions started at ms ${starts}, health window ${DEFAULT_HEALTH_WINDOW_MS} ms; ${overlaps} overlapping pair(s)`);
+  assert.ok(overlaps >= 1, `a dispatched session started inside the previous one's health window (started at ms ${starts})`);
 
   // The cap held while they started together, and holds on: the other four stay queued.
   const listed = JSON.parse((await gt(['sling', '--list', '--json', '--town', town.root])).stdout) as { queued: Array<{ id: string }> };
