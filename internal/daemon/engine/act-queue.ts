@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { messageOf } from '../../errors.js';
 import { flockHolders } from '../../fsx/proc.js';
+import { estopActive } from '../estop.js';
 import { NOTIFY_KINDS } from '../../notify/event.js';
 import { reapPolecat } from '../../rig/reap.js';
 import { prepareSling } from '../../rig/sling.js';
@@ -66,7 +66,7 @@ async function dispatchAll(engine: EngineView, dispatches: readonly DispatchActi
   for (const a of dispatches) {
     while (starting.size >= limit) await Promise.race(starting);
     // The gates again, right before hooking: gt down may have taken its lock mid-tick.
-    if (flockHolders(engine.layout.shutdownLock).length > 0 || existsSync(engine.layout.estop)) {
+    if (flockHolders(engine.layout.shutdownLock).length > 0 || estopActive(engine.layout, engine.estopHeld)) {
       log.info(`skipped dispatch of ${a.bead}: a gate closed during the tick`);
       break;
     }
