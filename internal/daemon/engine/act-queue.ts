@@ -94,7 +94,10 @@ async function dispatchAll(engine: EngineView, dispatches: readonly DispatchActi
       if (r.started) log.info(`dispatched ${a.bead} to ${r.identity} (${a.reason})`);
       else log.error(`dispatched ${a.bead} to ${r.identity} but its session did not start: ${r.error} (the daemon restarts it)`);
       opts.report(a, r.started, r.started ? undefined : r.error);
-    })().finally(() => starting.delete(start));
+    })()
+      // Nothing of a start may escape as an unhandled rejection (it would end the daemon).
+      .catch((e: unknown) => log.error(`dispatch of ${a.bead} to ${a.rig}: ${messageOf(e)}`))
+      .finally(() => starting.delete(start));
     starting.add(start);
   }
   await Promise.all(starting);
