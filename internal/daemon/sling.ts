@@ -1,6 +1,6 @@
 import { bootEpochMs, processStartEpochMs } from '../fsx/proc.js';
 import { lockExclusive } from '../fsx/flock.js';
-import { prepareSling, type QueuedSling, type SlingMode, type Slung } from '../rig/sling.js';
+import { prepareSling, type PreparedSling, type QueuedSling, type SlingMode, type Slung } from '../rig/sling.js';
 import { townLayout, type TownLayout } from '../town/layout.js';
 import { startAgent } from './engine/start-agent.js';
 import { loadRestartState, recordRun, saveRestartState, updateAgent, type Run } from './policy/index.js';
@@ -47,6 +47,18 @@ export async function slingPolecat(
     if (opts.wake !== false) await signalVerifiedDaemon(layout, 'SIGUSR1');
     return prepared;
   }
+  return startSlung(layout, prepared, opts);
+}
+
+/**
+ * The second half of a sling: start the hooked polecat (its session and health window), outside
+ * the rig's sling lock, so the daemon's dispatch can hook the next bead while this one starts.
+ */
+export async function startSlung(
+  layout: TownLayout,
+  prepared: PreparedSling,
+  opts: { healthWindowMs?: number; wake?: boolean; recordRun?: (identity: string, run: Run) => void } = {},
+): Promise<SlingResult> {
   const { slung, spec, launch, overCap } = prepared;
   // Only from spawning: a quick agent may already have finished (done) within the health window.
   const outcome = await startAgent(layout, launch, spec, { healthWindowMs: opts.healthWindowMs, beadState: (cur) => (cur?.agent_state === 'spawning' || !cur ? 'working' : cur.agent_state) });
