@@ -1,0 +1,184 @@
+/**
+ * `gt doctor`'s login check with the real agent CLIs (agent-clis/), offline, each HOME a temp dir:
+ * no agent of the runtime runs, so doctor probes it (starts the CLI as the daemon would in a
+ * private tmux server, reads its screen, kills that server) and reports:
+ *   - Claude Code with a fresh HOME (onboarding never done): it exits before its prompt -> fail,
+ *     with its own last words;
+ *   - onboarding done, the key in the daemon's env not approved: the "Detected a custom API key"
+ *     confirmation -> fail naming it;
+ *   - onboarding done, no key at all: "Not logged in · Run /login" -> fail;
+ *   - primed as the e2e tests prime it (onboarding done, key approved) -> ok, at its prompt;
+ *   - Codex with a fresh CODEX_HOME: its sign-in picker -> fail; with a model provider -> ok;
+ *   - an agent of the runtime running in the town (the mayor, started by `gt up`) at a blocking
+ *     screen: its screen is read (no probe), fail naming the session and `gt attach`;
+ *   - --no-probe: warn, cannot tell. --fix changes nothing of it.
+ * After every probe: no probe tmux server answers and no process runs with the test's HOME.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startModelServer, type ModelServer } from '../../internal/modelserver/server.js';
+import { readProcEnviron } from '../../internal/fsx/proc.js';
+import { assertAgentClis, claudeDoneOnce, codexDoneOnce, launcherEnv, makeAgentHome, modelEnv, TEST_ANTHROPIC_KEY, type AgentHome } from '../helpers/real-agents.js';
+import { gt, makeTown, townSocket, waitFor, type TempTown } from '../helpers/town.js';
+
+interface Line {
+  check: string;
+  status: string;
+  what: string;
+  hint?: string;
+  fixed?: string;
+  fixable: boolean;
+}
+
+let server: ModelServer;
+const towns: TempTown[] = [];
+const homes: AgentHome[] = [];
+const sockets: string[] = [];
+
+test.before(async () => {
+  assertAgentClis('claude', 'codex');
+  server = await startModelServer({ script: { steps: [{ text: 'hello', times: 100 }] } });
+});
+
+test.after(async () => {
+  for (const s of sockets) spawnSync('tmux', ['-L', s, 'kill-server']);
+  for (const t of towns) await t.cleanup();
+  for (const h of homes) rmSync(h.dir, { recursive: true, force: true });
+  await server?.close();
+});
+
+async function setup(runtime: 'claude' | 'codex', daemonEnv: Record<string, string>): Promise<{ town: TempTown; home: AgentHome; env: Record<string, string> }> {
+  const home = makeAgentHome();
+  homes.push(home);
+  const town = await makeTown({ agent: 'sim', settings: { roles: { mayor: { agent: runtime } } } });
+  towns.push(town);
+  town.daemonSettings({ env: { DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ...daemonEnv } });
+  return { town, home, env: launcherEnv(home) };
+}
+
+/** Probe sockets that exist in tmux's socket dir now. */
+function probeSockets(): Set<string> {
+  const dir = join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`);
+  try {
+    return new Set(readdirSync(dir).filter((f) => f.startsWith('gt-doctor-probe-')));
+  } catch {
+    return new Set();
+  }
+}
+
+/** Pids of live processes whose HOME is this test's temp HOME. */
+function processesWithHome(home: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    if (readProcEnviron(Number(d))?.get('HOME') === home) out.push(Number(d));
+  }
+  return out;
+}
+
+async function doctor(town: TempTown, env: Record<string, string>, args: string[] = []): Promise<{ code: number; checks: Line[]; login: Line }> {
+  const before = probeSockets();
+  const r = await gt(['doctor', '--json', ...args, '--town', town.root], { env, timeoutMs: 120_000 });
+  const report = JSON.parse(r.stdout) as { checks: Line[] };
+  const login = report.checks.find((c) => c.check.startsWith('login:') && c.check !== 'login:sim');
+  assert.ok(login, JSON.stringify(report.checks));
+  // Cleaned up: every probe server this run made is gone, and nothing of the CLI lives on.
+  const made = [...probeSockets()].filter((s) => !before.has(s));
+  sockets.push(...made);
+  for (const s of made) assert.is.not(spawnSync('tmux', ['-L', s, 'list-sessions']).status, 0, `probe server ${s} still answers`);
+  await waitFor('no process with the test HOME', () => processesWithHome(env.HOME!).length === 0, 10_000).catch(() => {
+    throw new Error(`left running with HOME=${env.HOME}: ${processesWithHome(env.HOME!).join(' ')}`);
+  });
+  return { code: r.code, checks: report.checks, login: login! };
+}
+
+test('Claude Code, fresh HOME (onboarding never done): the probe sees it exit before its prompt -> fail with its words', async () => {
+  const { town, env } = await setup('claude', modelEnv(server.url));
+  const { code, login } = await doctor(town, env);
+  assert.is(login.check, 'login:claude');
+  assert.is(login.status, 'fail', JSON.stringify(login));
+  assert.match(login.what, /^claude started as the daemon would \(HOME=.*\) exited with status \d+ before its prompt: .*Unable to connect to Anthropic services/);
+  assert.match(login.hint!, /run claude once by hand as the daemon would \(HOME=/);
+  assert.is(code, 1);
+});
+
+test('Claude Code, onboarding done but the key not approved: fail naming the API-key confirmation', async () => {
+  const { town, home, env } = await setup('claude', modelEnv(server.url));
+  writeFileSync(join(home.dir, '.claude.json'), `${JSON.stringify({ hasCompletedOnboarding: true }, null, 2)}\n`);
+  const { login } = await doctor(town, env);
+  assert.is(login.status, 'fail', JSON.stringify(login));
+  assert.match(login.what, /stops at Claude Code's "Detected a custom API key" confirmation/);
+});
+
+test('Claude Code, onboarding done and no key at all: fail, "Not logged in"', async () => {
+  const { town, home, env } = await setup('claude', { ANTHROPIC_BASE_URL: server.url });
+  writeFileSync(join(home.dir, '.claude.json'), `${JSON.stringify({ hasCompletedOnboarding: true }, null, 2)}\n`);
+  const { login } = await doctor(town, env);
+  assert.is(login.status, 'fail', JSON.stringify(login));
+  assert.match(login.what, /stops at Claude Code's "Not logged in · Run \/login" prompt/);
+});
+
+test('Claude Code primed (onboarding done, key approved): ok, at its prompt; --no-probe: cannot tell; --fix: nothing', async () => {
+  const { town, home, env } = await setup('claude', modelEnv(server.url));
+  claudeDoneOnce(home, TEST_ANTHROPIC_KEY);
+  const { code, login } = await doctor(town, env);
+  assert.is(login.status, 'ok', JSON.stringify(login));
+  assert.match(login.what, /logged in and past its first-run screens: claude started as the daemon would \(HOME=.*\) reached its prompt/);
+  assert.is(code, 0);
+
+  const skipped = await doctor(town, env, ['--no-probe']);
+  assert.is(skipped.login.status, 'warn');
+  assert.match(skipped.login.what, /cannot tell whether claude is logged in: no agent of it runs and the probe was skipped/);
+
+  // A login is never an automatic fix.
+  writeFileSync(join(home.dir, '.claude.json'), `${JSON.stringify({ hasCompletedOnboarding: true }, null, 2)}\n`);
+  const fixed = await doctor(town, env, ['--fix']);
+  assert.is(fixed.login.status, 'fail');
+  assert.is(fixed.login.fixable, false);
+  assert.is(fixed.login.fixed, undefined);
+});
+
+test('Codex: fresh CODEX_HOME -> its sign-in picker, fail; with a model provider -> ok', async () => {
+  const { town, home, env } = await setup('codex', {});
+  const fresh = await doctor(town, env);
+  assert.is(fresh.login.check, 'login:codex');
+  assert.is(fresh.login.status, 'fail', JSON.stringify(fresh.login));
+  assert.match(fresh.login.what, /^codex started as the daemon would \(HOME=.*\) stops at Codex's sign-in picker/);
+
+  codexDoneOnce(home, server.url);
+  const primed = await doctor(town, env);
+  assert.is(primed.login.status, 'ok', JSON.stringify(primed.login));
+  assert.match(primed.login.what, /reached its prompt/);
+});
+
+test('an agent of the runtime runs in the town: its screen is read, not probed; fail names the session and gt attach', async () => {
+  const { town, home, env } = await setup('claude', modelEnv(server.url));
+  writeFileSync(join(home.dir, '.claude.json'), `${JSON.stringify({ hasCompletedOnboarding: true }, null, 2)}\n`);
+  const socket = await townSocket(town.root);
+  sockets.push(socket);
+  const up = await gt(['up', '--town', town.root], { env, timeoutMs: 120_000 });
+  assert.is(up.code, 0, up.stderr);
+  // The mayor (Claude Code) stops at the key confirmation; gt never answers it.
+  await waitFor(
+    'the mayor at its API-key screen',
+    () => /Do you want to use this API key\?/.test(spawnSync('tmux', ['-L', socket, 'capture-pane', '-p', '-J', '-t', '=hq-mayor:'], { encoding: 'utf8' }).stdout ?? ''),
+    60_000,
+    250,
+  );
+  const before = probeSockets();
+  const r = await gt(['doctor', '--json', '--town', town.root], { env, timeoutMs: 120_000 });
+  const login = (JSON.parse(r.stdout) as { checks: Line[] }).checks.find((c) => c.check === 'login:claude')!;
+  assert.is(login.status, 'fail', JSON.stringify(login));
+  assert.is(login.what, `hq-mayor is at Claude Code's "Detected a custom API key" confirmation`);
+  assert.match(login.hint!, /^gt attach hq-mayor and finish it/);
+  assert.equal([...probeSockets()].filter((s) => !before.has(s)), [], 'no probe while an agent of it runs');
+  // Human output: one line.
+  const human = await gt(['doctor', '--town', town.root], { env, timeoutMs: 120_000 });
+  assert.match(human.stdout, /^fail +login:claude +hq-mayor is at Claude Code's "Detected a custom API key" confirmation \(fix: gt attach hq-mayor and finish it/m);
+  await gt(['down', '--town', town.root], { env, timeoutMs: 120_000 });
+});
+
+test.run();
