@@ -9,7 +9,7 @@ import { runtimeFor } from '../../session/launch.js';
 import { parseSessionName } from '../../session/names.js';
 import { agentSpec, prefixesOf } from '../../session/resolve.js';
 import { readBlockingScreens } from '../../session/screens.js';
-import { oneLine } from '../../agent/screens/text.js';
+import { oneLine, screenRows } from '../../agent/screens/text.js';
 import { Tmux, snapshot, townSocketName } from '../../tmux/index.js';
 import type { TownLayout } from '../../town/layout.js';
 import type { CheckResult } from '../check.js';
@@ -33,9 +33,9 @@ export type LoginObservation =
 /** Screens an agent stops at before it can work: a person must finish them once. */
 const FIRST_RUN = new Set(['login', 'api-key', 'trust', 'bypass-confirm']);
 
+/** The last `n` non-blank rows of a screen (escapes and control characters gone), joined with " | ". */
 function lastLines(text: string, n: number): string {
-  return text
-    .split('\n')
+  return screenRows(text)
     .map((l) => l.trim())
     .filter((l) => l && !/^Pane is dead\b/.test(l))
     .slice(-n)
