@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { planStart, type Runtime } from '../agent/runtimes.js';
 import { atPrompt, recognizeScreen, type ScreenVerdict } from '../agent/screens/index.js';
 import { messageOf } from '../errors.js';
-import { Tmux, capturePane, createSession, killServer, killSession, shellQuote, shellQuoteArgv, SESSION_MARKER_ENV, SOCKET_MARKER_ENV } from '../tmux/index.js';
+import { Tmux, capturePane, createSession, killServer, killSession, shellQuote, shellQuoteArgv, socketPath, SESSION_MARKER_ENV, SOCKET_MARKER_ENV } from '../tmux/index.js';
 
 /**
  * `gt doctor`'s login probe: start a runtime's CLI the way the daemon would (its program on the
@@ -163,5 +163,12 @@ export async function probeLogin(input: ProbeInput): Promise<ProbeOutcome> {
     // The CLI's whole tree (SIGTERM, then SIGKILL), then the private server, by its name.
     await killSession(tmux, session, { graceMs: 1_500 }).catch(() => undefined);
     await killServer(tmux).catch(() => undefined);
+    // tmux 3.3a leaves its socket file behind; a doctor run should not litter one per probe.
+    const path = socketPath(socket);
+    try {
+      if (lstatSync(path).isSocket()) unlinkSync(path);
+    } catch {
+      // Never created, or already gone.
+    }
   }
 }

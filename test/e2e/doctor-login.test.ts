@@ -9,6 +9,7 @@
  *   - onboarding done, no key at all: "Not logged in · Run /login" -> fail;
  *   - primed as the e2e tests prime it (onboarding done, key approved) -> ok, at its prompt;
  *   - Codex with a fresh CODEX_HOME: its sign-in picker -> fail; with a model provider -> ok;
+ *   - Gemini CLI with no auth chosen: its authentication picker -> fail; an API key chosen -> ok;
  *   - an agent of the runtime running in the town (the mayor, started by `gt up`) at a blocking
  *     screen: its screen is read (no probe), fail naming the session and `gt attach`;
  *   - --no-probe: warn, cannot tell. --fix changes nothing of it.
@@ -17,7 +18,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startModelServer, type ModelServer } from '../../internal/modelserver/server.js';
 import { readProcEnviron } from '../../internal/fsx/proc.js';
@@ -39,7 +40,7 @@ const homes: AgentHome[] = [];
 const sockets: string[] = [];
 
 test.before(async () => {
-  assertAgentClis('claude', 'codex');
+  assertAgentClis('claude', 'codex', 'gemini');
   server = await startModelServer({ script: { steps: [{ text: 'hello', times: 100 }] } });
 });
 
@@ -50,7 +51,7 @@ test.after(async () => {
   await server?.close();
 });
 
-async function setup(runtime: 'claude' | 'codex', daemonEnv: Record<string, string>): Promise<{ town: TempTown; home: AgentHome; env: Record<string, string> }> {
+async function setup(runtime: 'claude' | 'codex' | 'gemini', daemonEnv: Record<string, string>): Promise<{ town: TempTown; home: AgentHome; env: Record<string, string> }> {
   const home = makeAgentHome();
   homes.push(home);
   const town = await makeTown({ agent: 'sim', settings: { roles: { mayor: { agent: runtime } } } });
@@ -59,13 +60,28 @@ async function setup(runtime: 'claude' | 'codex', daemonEnv: Record<string, stri
   return { town, home, env: launcherEnv(home) };
 }
 
-/** Probe sockets that exist in tmux's socket dir now. */
-function probeSockets(): Set<string> {
-  const dir = join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`);
+/** Probe tmux servers running now (a tmux server keeps the argv of the client that started it). */
+function probeServers(): string[] {
+  const out: string[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const m = /\0-L\0(gt-doctor-probe-[A-Za-z0-9-]+)\0/.exec(`\0${cmd}`);
+    if (m && cmd.startsWith('tmux')) out.push(`${d} ${m[1]}`);
+  }
+  return out;
+}
+
+function probeSocketFiles(): string[] {
   try {
-    return new Set(readdirSync(dir).filter((f) => f.startsWith('gt-doctor-probe-')));
+    return readdirSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`)).filter((f) => f.startsWith('gt-doctor-probe-'));
   } catch {
-    return new Set();
+    return [];
   }
 }
 
@@ -80,15 +96,15 @@ function processesWithHome(home: string): number[] {
 }
 
 async function doctor(town: TempTown, env: Record<string, string>, args: string[] = []): Promise<{ code: number; checks: Line[]; login: Line }> {
-  const before = probeSockets();
+  const files = probeSocketFiles();
   const r = await gt(['doctor', '--json', ...args, '--town', town.root], { env, timeoutMs: 120_000 });
   const report = JSON.parse(r.stdout) as { checks: Line[] };
   const login = report.checks.find((c) => c.check.startsWith('login:') && c.check !== 'login:sim');
   assert.ok(login, JSON.stringify(report.checks));
-  // Cleaned up: every probe server this run made is gone, and nothing of the CLI lives on.
-  const made = [...probeSockets()].filter((s) => !before.has(s));
-  sockets.push(...made);
-  for (const s of made) assert.is.not(spawnSync('tmux', ['-L', s, 'list-sessions']).status, 0, `probe server ${s} still answers`);
+  // Cleaned up: no probe tmux server runs and no socket file is left (only this file makes them),
+  // and nothing of the CLI lives on.
+  assert.equal(probeServers(), [], 'probe servers left');
+  assert.equal(probeSocketFiles().filter((f) => !files.includes(f)), [], 'probe socket files left');
   await waitFor('no process with the test HOME', () => processesWithHome(env.HOME!).length === 0, 10_000).catch(() => {
     throw new Error(`left running with HOME=${env.HOME}: ${processesWithHome(env.HOME!).join(' ')}`);
   });
@@ -154,6 +170,22 @@ test('Codex: fresh CODEX_HOME -> its sign-in picker, fail; with a model provider
   assert.match(primed.login.what, /reached its prompt/);
 });
 
+test('Gemini CLI: no auth chosen -> its authentication picker, fail; an API key chosen and given -> ok', async () => {
+  const { town, home, env } = await setup('gemini', { GOOGLE_GEMINI_BASE_URL: server.url });
+  const fresh = await doctor(town, env);
+  assert.is(fresh.login.check, 'login:gemini');
+  assert.is(fresh.login.status, 'fail', JSON.stringify(fresh.login));
+  assert.match(fresh.login.what, /^gemini started as the daemon would \(HOME=.*\) stops at Gemini CLI's authentication picker/);
+
+  // What a person does once: pick "Use Gemini API Key" (and the daemon's env carries the key).
+  mkdirSync(join(home.dir, '.gemini'), { recursive: true });
+  writeFileSync(join(home.dir, '.gemini', 'settings.json'), `${JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }, null, 2)}\n`);
+  town.daemonSettings({ env: { GOOGLE_GEMINI_BASE_URL: server.url, GEMINI_API_KEY: 'gt-test-key' } });
+  const primed = await doctor(town, env);
+  assert.is(primed.login.status, 'ok', JSON.stringify(primed.login));
+  assert.match(primed.login.what, /reached its prompt/);
+});
+
 test('an agent of the runtime runs in the town: its screen is read, not probed; fail names the session and gt attach', async () => {
   const { town, home, env } = await setup('claude', modelEnv(server.url));
   writeFileSync(join(home.dir, '.claude.json'), `${JSON.stringify({ hasCompletedOnboarding: true }, null, 2)}\n`);
@@ -168,13 +200,12 @@ test('an agent of the runtime runs in the town: its screen is read, not probed; 
     60_000,
     250,
   );
-  const before = probeSockets();
   const r = await gt(['doctor', '--json', '--town', town.root], { env, timeoutMs: 120_000 });
   const login = (JSON.parse(r.stdout) as { checks: Line[] }).checks.find((c) => c.check === 'login:claude')!;
   assert.is(login.status, 'fail', JSON.stringify(login));
   assert.is(login.what, `hq-mayor is at Claude Code's "Detected a custom API key" confirmation`);
   assert.match(login.hint!, /^gt attach hq-mayor and finish it/);
-  assert.equal([...probeSockets()].filter((s) => !before.has(s)), [], 'no probe while an agent of it runs');
+  assert.not.match(login.what, /started as the daemon would/, 'no probe while an agent of it runs');
   // Human output: one line.
   const human = await gt(['doctor', '--town', town.root], { env, timeoutMs: 120_000 });
   assert.match(human.stdout, /^fail +login:claude +hq-mayor is at Claude Code's "Detected a custom API key" confirmation \(fix: gt attach hq-mayor and finish it/m);

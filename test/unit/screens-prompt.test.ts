@@ -38,6 +38,16 @@ test('idle screens, and idle after printing every dialog\'s words: at the prompt
   for (const f of idle) assert.ok(atPrompt(f.cli, f.text), `${f.file}: at its prompt`);
 });
 
+test('Gemini CLI in YOLO mode (as gt starts it) marks its input row "*": at the prompt', () => {
+  const idle = fixtures.filter((f) => f.cli === 'gemini' && f.screen === 'idle');
+  assert.ok(idle.length >= 2);
+  for (const f of idle) {
+    const yolo = f.text.replace(/^(\s*)>(\s+Type your message)/m, '$1*$2');
+    assert.is.not(yolo, f.text, `${f.file} has the input row`);
+    assert.ok(atPrompt('gemini', yolo), `${f.file} in YOLO mode`);
+  }
+});
+
 test('a dialog that replaces the prompt (trust, sign-in, API key, bypass, permission, other): not at the prompt', () => {
   const dialogs = fixtures.filter((f) => f.expect !== null && f.expect !== 'usage-limit' && !(f.cli === 'claude' && f.screen === 'not-logged-in'));
   assert.ok(dialogs.length >= 20, `${dialogs.length} dialog fixtures`);
