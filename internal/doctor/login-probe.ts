@@ -61,6 +61,25 @@ export function probeEnv(input: Pick<ProbeInput, 'inherited' | 'daemonEnv' | 'se
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Cleanups of the probes under way. A person who interrupts `gt doctor` (Ctrl-C, SIGTERM) must
+ * not be left with a CLI running in a private server: the signal ends every probe first, then
+ * the process, with the usual 128+signal status.
+ */
+const active = new Set<() => Promise<void>>();
+function onSignal(signal: NodeJS.Signals): void {
+  void Promise.allSettled([...active].map((f) => f())).finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15)));
+}
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function track(cleanup: () => Promise<void>): () => void {
+  if (active.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  active.add(cleanup);
+  return () => {
+    active.delete(cleanup);
+    if (active.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
+  };
+}
+
 export async function probeLogin(input: ProbeInput): Promise<ProbeOutcome> {
   const deadlineMs = input.deadlineMs ?? PROBE_DEADLINE_MS;
   const settleMs = input.settleMs ?? 1_500;
@@ -103,6 +122,23 @@ export async function probeLogin(input: ProbeInput): Promise<ProbeOutcome> {
   const deadline = started + deadlineMs;
   let outcome: ProbeOutcome | undefined;
   let last = '';
+  let cleaned: Promise<void> | undefined;
+  // Once, from whichever comes first: the probe's end or a signal.
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      // The CLI's whole tree (SIGTERM, then SIGKILL: Gemini CLI outlives the server's SIGHUP),
+      // then the private server, by its name.
+      await killSession(tmux, session, { graceMs: 1_500 }).catch(() => undefined);
+      await killServer(tmux).catch(() => undefined);
+      // tmux 3.3a leaves its socket file behind; a doctor run should not litter one per probe.
+      const path = socketPath(socket);
+      try {
+        if (lstatSync(path).isSocket()) unlinkSync(path);
+      } catch {
+        // Never created, or already gone.
+      }
+    })());
+  const untrack = track(cleanup);
   try {
     // The poller reads the screen while createSession watches the pane (remain-on-exit on until
     // `readyWhen` says the poller is done, so a CLI that exits leaves its last words readable).
@@ -160,15 +196,7 @@ export async function probeLogin(input: ProbeInput): Promise<ProbeOutcome> {
     if (created.died) return { kind: 'exited', ...(created.exitStatus !== undefined ? { status: created.exitStatus } : {}), ...(created.signal !== undefined ? { signal: created.signal } : {}), output: created.output };
     return { kind: 'timeout', ms: Date.now() - started, screen: last };
   } finally {
-    // The CLI's whole tree (SIGTERM, then SIGKILL), then the private server, by its name.
-    await killSession(tmux, session, { graceMs: 1_500 }).catch(() => undefined);
-    await killServer(tmux).catch(() => undefined);
-    // tmux 3.3a leaves its socket file behind; a doctor run should not litter one per probe.
-    const path = socketPath(socket);
-    try {
-      if (lstatSync(path).isSocket()) unlinkSync(path);
-    } catch {
-      // Never created, or already gone.
-    }
+    await cleanup();
+    untrack();
   }
 }

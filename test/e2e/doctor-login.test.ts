@@ -13,17 +13,18 @@
  *   - an agent of the runtime running in the town (the mayor, started by `gt up`) at a blocking
  *     screen: its screen is read (no probe), fail naming the session and `gt attach`;
  *   - --no-probe: warn, cannot tell. --fix changes nothing of it.
+ *   - gt doctor interrupted mid-probe (SIGINT): the probe's server and CLI are gone all the same.
  * After every probe: no probe tmux server answers and no process runs with the test's HOME.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startModelServer, type ModelServer } from '../../internal/modelserver/server.js';
 import { readProcEnviron } from '../../internal/fsx/proc.js';
 import { assertAgentClis, claudeDoneOnce, codexDoneOnce, launcherEnv, makeAgentHome, modelEnv, TEST_ANTHROPIC_KEY, type AgentHome } from '../helpers/real-agents.js';
-import { gt, makeTown, townSocket, waitFor, type TempTown } from '../helpers/town.js';
+import { GT_BIN, gt, makeTown, townSocket, waitFor, type TempTown } from '../helpers/town.js';
 
 interface Line {
   check: string;
@@ -51,7 +52,7 @@ test.after(async () => {
   await server?.close();
 });
 
-async function setup(runtime: 'claude' | 'codex' | 'gemini', daemonEnv: Record<string, string>): Promise<{ town: TempTown; home: AgentHome; env: Record<string, string> }> {
+async function setup(runtime: 'claude' | 'codex' | 'gemini' | 'opencode', daemonEnv: Record<string, string>): Promise<{ town: TempTown; home: AgentHome; env: Record<string, string> }> {
   const home = makeAgentHome();
   homes.push(home);
   const town = await makeTown({ agent: 'sim', settings: { roles: { mayor: { agent: runtime } } } });
@@ -184,6 +185,23 @@ test('Gemini CLI: no auth chosen -> its authentication picker, fail; an API key 
   const primed = await doctor(town, env);
   assert.is(primed.login.status, 'ok', JSON.stringify(primed.login));
   assert.match(primed.login.what, /reached its prompt/);
+});
+
+test('gt doctor interrupted (SIGINT) mid-probe: the probe server and the CLI are gone, exit 130', async () => {
+  // OpenCode offline spends many seconds before its first frame: the probe is surely under way.
+  assertAgentClis('opencode');
+  const { town, env } = await setup('opencode', { OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_LSP_DOWNLOAD: '1' });
+  const files = probeSocketFiles();
+  const child = spawn(process.execPath, [GT_BIN, 'doctor', '--town', town.root], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: 'ignore' });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  await waitFor('the probe running OpenCode', () => probeServers().length > 0 && processesWithHome(env.HOME!).length > 0, 60_000, 100);
+  child.kill('SIGINT');
+  assert.is(await exited, 130);
+  assert.equal(probeServers(), [], 'probe servers left');
+  assert.equal(probeSocketFiles().filter((f) => !files.includes(f)), [], 'probe socket files left');
+  await waitFor('no process with the test HOME', () => processesWithHome(env.HOME!).length === 0, 10_000).catch(() => {
+    throw new Error(`left running with HOME=${env.HOME}: ${processesWithHome(env.HOME!).join(' ')}`);
+  });
 });
 
 test('an agent of the runtime runs in the town: its screen is read, not probed; fail names the session and gt attach', async () => {
