@@ -161,7 +161,8 @@ export async function loginLines(ctx: LoginContext, runtimes: readonly Runtime[]
       if (!ctx.probe) return loginLine(rt.name, { source: 'none' });
       // The daemon's agents look their program up on this PATH (launchAgent's agentSearchPath, with the daemon's own PATH).
       const searchPath = rt.env.PATH ?? ctx.daemonSettings.env.PATH ?? ctx.inherited.PATH ?? '/usr/local/bin:/usr/bin:/bin';
-      const home = ctx.daemonSettings.env.HOME ?? rt.env.HOME ?? ctx.inherited.HOME;
+      // As probeEnv layers it: the runtime's env over daemon.json's over the inherited.
+      const home = rt.env.HOME ?? ctx.daemonSettings.env.HOME ?? ctx.inherited.HOME;
       const outcome = await probeLogin({
         runtime: rt,
         inherited: ctx.inherited,
