@@ -21,6 +21,8 @@ export interface CheckResult {
 export interface DoctorContext {
   town: string;
   layout: TownLayout;
+  /** May the login check start a runtime's CLI briefly when no agent of it runs (default yes; --no-probe)? */
+  probe?: boolean;
 }
 
 export type Check = (ctx: DoctorContext) => Promise<CheckResult[]>;

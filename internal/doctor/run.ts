@@ -38,8 +38,8 @@ export interface DoctorReport {
   checks: DoctorLine[];
 }
 
-export async function runDoctor(town: string, opts: { fix: boolean }): Promise<DoctorReport> {
-  const ctx = { town, layout: townLayout(town) };
+export async function runDoctor(town: string, opts: { fix: boolean; probe?: boolean }): Promise<DoctorReport> {
+  const ctx = { town, layout: townLayout(town), probe: opts.probe ?? true };
   const lines: DoctorLine[] = [];
   for (const [name, check] of CHECKS) {
     let results: CheckResult[];

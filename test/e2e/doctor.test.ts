@@ -70,7 +70,12 @@ test('a sim town: every check ok or honest; the missing runtime fails, exit 1', 
   assert.is(line(report.checks, 'runtime:shelly')!.status, 'ok');
   // What cannot be told is said, not guessed.
   assert.is(line(report.checks, 'login:shelly')!.status, 'warn');
-  assert.match(line(report.checks, 'login:shelly')!.what, /cannot tell yet whether shelly is logged in/);
+  assert.match(line(report.checks, 'login:shelly')!.what, /cannot tell whether shelly is logged in and past its first-run screens \(gt has no screen recogniser for "sh"\)/);
+  // Each login line sits right under its runtime's PATH line; none for a runtime not found.
+  const ids = report.checks.map((l) => l.check);
+  assert.is(ids.indexOf('login:shelly'), ids.indexOf('runtime:shelly') + 1);
+  assert.is(ids.indexOf('login:sim'), ids.indexOf('runtime:sim') + 1);
+  assert.not.ok(ids.includes('login:ghost'), 'no login line for a runtime that is not there');
   assert.is(line(report.checks, 'login:sim')!.status, 'ok');
   assert.is(line(report.checks, 'disk')!.status, 'ok');
 });

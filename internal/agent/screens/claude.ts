@@ -64,6 +64,20 @@ function dialog(rows: string[], limitRow: string | undefined, opts: RecognizeOpt
   return { kind: 'dialog', reason: `a Claude Code dialog${title ? ` (${oneLine(title, 60)})` : ''}` };
 }
 
+/**
+ * Is Claude Code showing its input box (rule, "❯" row, rule) at the bottom, i.e. started and at
+ * its prompt (a dialog replaces the box)? Read with recognizeClaude first: "Not logged in" is
+ * drawn under a box too.
+ */
+export function claudeAtPrompt(text: string): boolean {
+  const rows = screenRows(text);
+  const rules: number[] = [];
+  for (let i = rows.length - 1; i >= 0 && rules.length < 2 && rows.length - i <= 16; i--) if (isRule(rows[i]!)) rules.unshift(i);
+  if (rules.length < 2) return false;
+  const [top, last] = rules as [number, number];
+  return last - top <= 12 && rows.slice(top + 1, last).some((r) => PROMPT_ROW.test(r));
+}
+
 export function recognizeClaude(text: string, opts: RecognizeOptions = {}): ScreenVerdict | null {
   const rows = screenRows(text);
   let last = -1;

@@ -36,6 +36,13 @@ function above(rows: string[], hintRow: number, n = 30): string {
   return flat(rows.slice(Math.max(0, hintRow - n), hintRow + 1));
 }
 
+/** Is Codex at its composer ("› ..." among the bottom rows, no dialog hint as the last row)? */
+export function codexAtPrompt(text: string): boolean {
+  const rows = screenRows(text);
+  if (lastNonBlank(rows, 1).some((i) => HINT.test(rows[i]!))) return false;
+  return lastNonBlank(rows, 5).some((i) => /^›(\s|$)/.test(rows[i]!));
+}
+
 export function recognizeCodex(text: string, opts: RecognizeOptions = {}): ScreenVerdict | null {
   const rows = screenRows(text);
   // A dialog's key hint is the screen's last row: nothing of Codex's own is drawn below it.

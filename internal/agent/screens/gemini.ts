@@ -34,6 +34,16 @@ function bottomBox(rows: string[]): string[] | undefined {
   return rows.slice(0, end);
 }
 
+/**
+ * Is Gemini CLI at its input row above its status block, no dialog box at the bottom? The row
+ * starts with its mode: ">" (default), "*" (YOLO, as gt starts it in bypass mode), "!" (shell).
+ */
+export function geminiAtPrompt(text: string): boolean {
+  const rows = screenRows(text);
+  if (bottomBox(rows)) return false;
+  return lastNonBlank(rows, 6).some((i) => /^\s*[>*!]\s/.test(rows[i]!)) && lastNonBlank(rows, 4).some((i) => /\bworkspace\b|\bsandbox\b|\/model\b/.test(rows[i]!));
+}
+
 export function recognizeGemini(text: string, opts: RecognizeOptions = {}): ScreenVerdict | null {
   const rows = screenRows(text);
   const box = bottomBox(rows);

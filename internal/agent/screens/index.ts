@@ -5,10 +5,10 @@
  *
  *   recognizeScreen('claude', captureText)  -> { kind: 'trust', reason: "Claude Code's folder trust dialog" } | null
  */
-import { recognizeClaude } from './claude.js';
-import { recognizeCodex } from './codex.js';
-import { recognizeGemini } from './gemini.js';
-import { recognizeOpencode } from './opencode.js';
+import { claudeAtPrompt, recognizeClaude } from './claude.js';
+import { codexAtPrompt, recognizeCodex } from './codex.js';
+import { geminiAtPrompt, recognizeGemini } from './gemini.js';
+import { opencodeAtPrompt, recognizeOpencode } from './opencode.js';
 import type { RecognizeOptions } from './options.js';
 import type { ScreenVerdict } from './verdict.js';
 
@@ -32,6 +32,24 @@ export const SCREEN_RECOGNISERS: Readonly<Record<string, Recogniser>> = Object.f
 export function recognizeScreen(runtime: string, text: string, opts: RecognizeOptions = {}): ScreenVerdict | null {
   const r = Object.prototype.hasOwnProperty.call(SCREEN_RECOGNISERS, runtime) ? SCREEN_RECOGNISERS[runtime] : undefined;
   return r ? r(text, opts) : null;
+}
+
+/**
+ * Where each CLI draws its input prompt once it has started and nothing blocks it (`gt doctor`'s
+ * login probe waits for this or a blocking screen). Read after the recogniser: a screen can show
+ * both (Claude Code's "Not logged in" sits under its input box).
+ */
+export const PROMPT_RECOGNISERS: Readonly<Record<string, (text: string) => boolean>> = Object.freeze({
+  claude: claudeAtPrompt,
+  codex: codexAtPrompt,
+  gemini: geminiAtPrompt,
+  opencode: opencodeAtPrompt,
+});
+
+/** Is an agent of `runtime` at its input prompt? False for a runtime without a prompt recogniser. */
+export function atPrompt(runtime: string, text: string): boolean {
+  const r = Object.prototype.hasOwnProperty.call(PROMPT_RECOGNISERS, runtime) ? PROMPT_RECOGNISERS[runtime] : undefined;
+  return r ? r(text) : false;
 }
 
 /**

@@ -15,6 +15,17 @@ import type { ScreenVerdict } from './verdict.js';
 
 const CHOICES = /Allow once\s+Allow always\s+Reject/;
 
+/** Is OpenCode at its prompt panel ("┃" rows closed by "╹▀▀▀" near the bottom, no permission choice)? */
+export function opencodeAtPrompt(text: string): boolean {
+  const rows = screenRows(text);
+  if (lastNonBlank(rows, 3).some((i) => CHOICES.test(rows[i]!))) return false;
+  // The home screen centres the panel: it can sit well above the bottom (the path row).
+  for (let i = rows.length - 1; i >= 1 && rows.length - i <= 30; i--) {
+    if (/^\s*╹▀+/.test(rows[i]!)) return /^\s*┃/.test(rows[i - 1]!);
+  }
+  return false;
+}
+
 export function recognizeOpencode(text: string, opts: RecognizeOptions = {}): ScreenVerdict | null {
   const rows = screenRows(text);
   const bottom = lastNonBlank(rows, 3);

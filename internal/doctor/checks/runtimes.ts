@@ -7,12 +7,13 @@ import { flockHolders, readProcEnviron } from '../../fsx/proc.js';
 import { isGtError, messageOf } from '../../errors.js';
 import { readRigs } from '../../town/rigs.js';
 import type { Check, CheckResult } from '../check.js';
+import { loginLines } from './login.js';
 
 /**
  * Each runtime the town's roles and rigs use must be runnable from the PATH the daemon starts
  * agents with (its own, read from /proc, unless settings/daemon.json `env` sets PATH); when no
  * daemon runs, this shell's PATH stands in (a daemon started from here inherits it).
- * Login and first-run state: what can be told is said, what cannot is said too.
+ * Login and first-run state: login.ts, one line under each runtime found.
  */
 export function findOnPath(command: string, path: string): string | undefined {
   const candidates = isAbsolute(command) || command.includes('/') ? [command] : path.split(delimiter).filter(Boolean).map((d) => join(d, command));
@@ -28,7 +29,7 @@ export function findOnPath(command: string, path: string): string | undefined {
   return undefined;
 }
 
-export const runtimesCheck: Check = async ({ layout }) => {
+export const runtimesCheck: Check = async ({ town, layout, probe }) => {
   let settings, daemonSettings, rigs;
   try {
     settings = loadSettings(layout.settingsFile);
@@ -42,11 +43,13 @@ export const runtimesCheck: Check = async ({ layout }) => {
   for (const r of Object.values(rigs.rigs)) if (r.agent) names.add(r.agent);
 
   const daemonPid = flockHolders(layout.daemonLock)[0];
-  const daemonPath = daemonPid !== undefined ? readProcEnviron(daemonPid)?.get('PATH') : undefined;
+  const daemonEnviron = daemonPid !== undefined ? readProcEnviron(daemonPid) : undefined;
+  const daemonPath = daemonEnviron?.get('PATH');
   const path = daemonSettings.env.PATH ?? daemonPath ?? process.env.PATH ?? '';
   const whose = daemonSettings.env.PATH !== undefined ? 'settings/daemon.json env PATH' : daemonPath !== undefined ? `the daemon's PATH (pid ${daemonPid})` : "this shell's PATH (no daemon runs; one started from here inherits it)";
 
   const out: CheckResult[] = [];
+  const runnable: Runtime[] = [];
   for (const name of [...names].sort()) {
     let rt: Runtime;
     try {
@@ -66,22 +69,15 @@ export const runtimesCheck: Check = async ({ layout }) => {
       continue;
     }
     out.push({ check: `runtime:${name}`, status: 'ok', what: `${rt.command} found at ${found} (${whose})` });
-    out.push(loginState(name));
+    runnable.push(rt);
   }
-  return out;
+  // The environment the daemon's agents inherit: the daemon's own, else this shell's (a daemon started from here gets it).
+  const inherited: Record<string, string> = {};
+  for (const [k, v] of daemonEnviron ?? Object.entries(process.env)) if (v !== undefined) inherited[k] = v;
+  const login = await loginLines({ town, layout, settings, daemonSettings, rigs, inherited, probe: probe !== false }, runnable);
+  // Each runtime's login line right under its PATH line.
+  return out.flatMap((r) => {
+    const l = login.find((x) => x.check === `login:${r.check.slice('runtime:'.length)}`);
+    return r.status === 'ok' && l ? [r, l] : [r];
+  });
 };
-
-/**
- * Whether a CLI is logged in and past its first-run screens can only be told reliably from its
- * screen (the blocking-screen recognisers of the real-agents work, not in this build). Until then
- * this says so instead of guessing from files the CLIs may change.
- */
-function loginState(name: string): CheckResult {
-  if (name === 'sim') return { check: `login:${name}`, status: 'ok', what: 'the sim needs no login' };
-  return {
-    check: `login:${name}`,
-    status: 'warn',
-    what: `cannot tell yet whether ${name} is logged in and past its first-run screens (needs its blocking-screen recognisers)`,
-    hint: `run ${name} once by hand with the daemon's HOME and finish its login/onboarding`,
-  };
-}
