@@ -12,9 +12,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { floodControlSocket } from '../test/helpers/control-flood.js';
 import { faultTown, type FaultTown } from '../test/helpers/engine-faults.js';
 import { daemonPids, pidsWithEnv, waitFor } from '../test/helpers/town.js';
 
@@ -297,25 +297,6 @@ function ticksGoOn(root: string): Check {
   };
 }
 
-/** Pipeline status requests without ever reading, until the daemon hangs up (or `max`). */
-async function flood(root: string, max: number): Promise<{ sent: number; dropped: boolean }> {
-  const sock = net.connect(join(root, 'daemon', 'control.sock'));
-  let closed = false;
-  sock.on('close', () => (closed = true));
-  sock.on('error', () => undefined);
-  sock.pause();
-  await Promise.race([new Promise((r) => sock.once('connect', r)), new Promise((r) => sock.once('close', r))]);
-  const batch = `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'status' })}\n`.repeat(1000);
-  let sent = 0;
-  while (!closed && sent < max) {
-    if (!sock.write(batch)) await Promise.race([new Promise((r) => sock.once('drain', r)), new Promise((r) => setTimeout(r, 250))]);
-    sent += 1000;
-  }
-  const dropped = closed;
-  sock.destroy();
-  return { sent, dropped };
-}
-
 async function inject(ft: FaultTown, fault: Fault, session: string, address: string, db: string, say: (l: string) => void): Promise<Check | undefined> {
   switch (fault) {
     case 'kill-agent': {
@@ -353,7 +334,7 @@ async function inject(ft: FaultTown, fault: Fault, session: string, address: str
     }
     case 'control-flood': {
       const goOn = ticksGoOn(ft.root);
-      const r = await flood(ft.root, 2_000_000);
+      const r = await floodControlSocket(ft.root, 2_000_000);
       if (!r.dropped) return () => `a client that never reads was not dropped after ${r.sent} requests`;
       return goOn;
     }

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomicSync } from '../fsx/atomic.js';
 import { openAppendNoFollow } from '../fsx/append.js';
-import { readTextBounded } from '../fsx/read.js';
+import { lstatExists, readTextBounded } from '../fsx/read.js';
 
 /**
  * Instruction files gt writes into an agent's working directory (AGENTS.md for Codex and
@@ -50,14 +50,6 @@ export function projectFileText(path: string): string | undefined {
   return r.text;
 }
 
-function lstatExists(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The work tree's top level and its shared git dir, or undefined outside a work tree. */
 function gitDirs(dir: string): { top: string; common: string } | undefined {

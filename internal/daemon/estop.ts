@@ -1,4 +1,4 @@
-import { closeSync, linkSync, lstatSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, linkSync, openSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
@@ -6,7 +6,7 @@ import { GtError, describeWriteError, errnoCode } from '../errors.js';
 import { callMethod } from '../control/client.js';
 import { ESTOP, THAW, type EstopResult, type ThawResult } from '../control/protocol/messages/estop.js';
 import { writeFileAtomicSync } from '../fsx/atomic.js';
-import { readTextBounded } from '../fsx/read.js';
+import { lstatExists, readTextBounded } from '../fsx/read.js';
 import type { TownLayout } from '../town/layout.js';
 
 /**
@@ -193,15 +193,6 @@ export class EstopControl {
   }
 }
 
-/** A dangling symlink is missing to open() but present to a person (and to the daemon's gate). */
-function lstatExists(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function safeUser(): string {
   try {

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { errnoCode, messageOf } from '../errors.js';
 
 /**
@@ -151,4 +151,14 @@ export function readTailBounded(path: string, maxBytes: number, opts: { noFollow
 /** At most `maxBytes` from offset `from` of a regular file (for following a log), plus its size. */
 export function readRangeBounded(path: string, from: number, maxBytes: number, opts: { noFollow?: boolean } = {}): ReadOutcome {
   return withRegularFile(path, opts.noFollow ?? false, (fd, size) => ({ ok: true, data: readAt(fd, Math.max(0, Math.min(maxBytes, size - from)), from), size }));
+}
+
+/** Whether anything is at `p`, itself (a dangling symlink counts: missing to open(), present to a person). */
+export function lstatExists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -6,9 +6,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { floodControlSocket } from '../helpers/control-flood.js';
 import { daemonPids, gt, makeTown, readJson, rssMb, waitFor, type TempTown } from '../helpers/town.js';
 
 let town: TempTown;
@@ -19,24 +19,7 @@ const RSS_LIMIT_MB = 400;
 
 const ticks = () => readJson(join(town.root, 'daemon', 'state.json')).tick_count as number;
 
-/** Pipeline up to `max` status requests without ever reading; resolves with how many were sent before the daemon hung up. */
-async function flood(max: number): Promise<{ sent: number; dropped: boolean }> {
-  const sock = net.connect(join(town.root, 'daemon', 'control.sock'));
-  let closed = false;
-  sock.on('close', () => (closed = true));
-  sock.on('error', () => undefined);
-  sock.pause();
-  await new Promise((r) => sock.once('connect', r));
-  const batch = `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'status' })}\n`.repeat(1000);
-  let sent = 0;
-  while (!closed && sent < max) {
-    if (!sock.write(batch)) await Promise.race([new Promise((r) => sock.once('drain', r)), new Promise((r) => setTimeout(r, 250))]);
-    sent += 1000;
-  }
-  const dropped = closed;
-  sock.destroy();
-  return { sent, dropped };
-}
+const flood = (max: number) => floodControlSocket(town.root, max);
 
 test.before(async () => {
   town = await makeTown({ settings: { daemon: { recovery_interval: '300ms' } } });
