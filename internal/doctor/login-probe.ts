@@ -49,11 +49,17 @@ export const PROBE_DEADLINE_MS = 25_000;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables that would tie the probe to a town, a session or a tmux client: never passed on. */
 const DROPPED = (k: string) => k.startsWith('GT_') || k === 'TMUX' || k === 'TMUX_PANE' || k === 'BD_ACTOR';
+/**
+ * Inherited only: a CI runner's CI=true makes a CLI started without a first prompt run
+ * non-interactively (Gemini CLI exits 42, "No input provided via stdin"), and the probe, unlike
+ * every agent the daemon starts, has no first prompt.
+ */
+const NOT_INHERITED = (k: string) => k === 'CI';
 
 /** The probe's environment, layered as launchAgent does: inherited < PATH < daemon.json env < the runtime's and its plan's. */
 export function probeEnv(input: Pick<ProbeInput, 'inherited' | 'daemonEnv' | 'searchPath'>, planned: Readonly<Record<string, string>>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.inherited)) if (ENV_NAME.test(k) && !DROPPED(k)) env[k] = v;
+  for (const [k, v] of Object.entries(input.inherited)) if (ENV_NAME.test(k) && !DROPPED(k) && !NOT_INHERITED(k)) env[k] = v;
   env.PATH = input.searchPath;
   for (const layer of [input.daemonEnv, planned]) for (const [k, v] of Object.entries(layer)) if (ENV_NAME.test(k) && !DROPPED(k)) env[k] = v;
   return env;

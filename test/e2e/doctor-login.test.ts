@@ -176,15 +176,9 @@ test('Gemini CLI: no auth chosen -> its sign-in screen, fail; an API key chosen 
   const fresh = await doctor(town, env);
   assert.is(fresh.login.check, 'login:gemini');
   assert.is(fresh.login.status, 'fail', JSON.stringify(fresh.login));
-  // Its picker, or its "Login with Google" wait that the picker's default leads to (both sign-in
-  // screens). In one CI run on a loaded box the line was none of those two (not recorded: the
-  // assertion now prints it); which first-run screen, or an exit before any prompt, depends on
-  // timing. Every one is a fail for a HOME nobody signed in; "reached its prompt" never is.
-  assert.match(
-    fresh.login.what,
-    /^gemini started as the daemon would \(HOME=.*\) (stops at Gemini CLI's (authentication picker|sign-in wait|API key entry|folder trust dialog)$|(exited with status \d+|was killed by signal \w+|ended) before its prompt)/,
-    fresh.login.what,
-  );
+  // (Its picker, or its "Login with Google" wait that the picker's default leads to: both sign-in
+  // screens. Under CI=true in the probe's env Gemini exited 42 instead: the probe drops an inherited CI.)
+  assert.match(fresh.login.what, /^gemini started as the daemon would \(HOME=.*\) stops at Gemini CLI's (authentication picker|sign-in wait)$/, fresh.login.what);
 
   // What a person does once: pick "Use Gemini API Key" (and the daemon's env carries the key).
   mkdirSync(join(home.dir, '.gemini'), { recursive: true });

@@ -70,4 +70,11 @@ test("the probe's env: inherited < PATH < daemon.json env < the runtime's; no to
   assert.equal(env, { HOME: '/home/me', PATH: '/agent/bin:/usr/bin', KEEP: 'a', OVER: 'runtime', ANTHROPIC_API_KEY: 'k', DISABLE_AUTOUPDATER: '1' });
 });
 
+test("a CI runner's CI=true is not inherited (it would make a CLI with no first prompt non-interactive); set in daemon.json it is kept", () => {
+  const inherited = probeEnv({ inherited: { HOME: '/h', CI: 'true' }, daemonEnv: {}, searchPath: '/usr/bin' }, {});
+  assert.equal(inherited, { HOME: '/h', PATH: '/usr/bin' });
+  const chosen = probeEnv({ inherited: { HOME: '/h' }, daemonEnv: { CI: '1' }, searchPath: '/usr/bin' }, {});
+  assert.is(chosen.CI, '1');
+});
+
 test.run();
