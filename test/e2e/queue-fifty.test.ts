@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withLedger } from '../../internal/ledger/index.js';
 import { townLayout } from '../../internal/town/layout.js';
@@ -20,6 +21,8 @@ const N = Number(process.env.GT_QUEUE_TEST_N ?? 50); // 50 in CI; smaller only t
 const CAP = 3;
 let town: TempTown;
 let socket: string;
+/** The person's notifier: a command writing each event (JSON on stdin) into a file of its own here. */
+const notified = mkdtempSync(join(tmpdir(), 'gt-notified-'));
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const json = async (args: string[]) => {
   const r = await gt([...args, '--json', '--town', town.root]);
@@ -30,7 +33,12 @@ const json = async (args: string[]) => {
 test.before(async () => {
   town = await makeTown({
     agent: 'sim',
-    settings: { daemon: { recovery_interval: '10m' }, rigs: { shop: { max_polecats: CAP } }, roles: { mayor: { enabled: false } } },
+    settings: {
+      daemon: { recovery_interval: '10m' },
+      rigs: { shop: { max_polecats: CAP } },
+      roles: { mayor: { enabled: false } },
+      notify: { command: ['/bin/sh', '-c', 'cat > "$0/n-$$.tmp" && mv "$0/n-$$.tmp" "$0/n-$$.json"', notified] },
+    },
     daemonSettings: { env: { GT_SIM_HEARTBEAT_INTERVAL: '300ms' }, patrols: { deacon: { enabled: false }, witness: { enabled: true }, refinery: { enabled: true }, boot: { enabled: false } } },
   });
   socket = await townSocket(town.root);
@@ -39,6 +47,7 @@ test.before(async () => {
 let stopSampling = () => {};
 test.after(async () => {
   stopSampling();
+  rmSync(notified, { recursive: true, force: true });
   if (process.env.GT_QUEUE_TEST_KEEP) return console.log(`kept ${town.root}`);
   await town.cleanup();
 });
@@ -125,6 +134,14 @@ test(`${N} beads through a rig capped at ${CAP}: never more than ${CAP} alive, a
   assert.equal((await json(['sling', '--list'])).queued, []);
   const log = readFileSync(join(town.root, 'daemon', 'daemon.log'), 'utf8');
   assert.is(log.split('\n').filter((l) => l.includes('QUEUE_DRAINED: all queued work done')).length, 1, 'all queued work done, told once');
+  // ... and the person heard it through the notifier, once.
+  const drained = () =>
+    readdirSync(notified)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(notified, f), 'utf8')) as { kind: string })
+      .filter((n) => n.kind === 'QUEUE_DRAINED');
+  await waitFor('QUEUE_DRAINED notified', () => drained().length >= 1, 20_000);
+  assert.is(drained().length, 1, 'one QUEUE_DRAINED notification');
   console.log(`    ${N} beads through a cap of ${CAP}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 });
 

@@ -79,6 +79,7 @@ test('gt daemon install writes a systemd user unit and prints how to enable it',
   const unit = readFileSync(out.path, 'utf8');
   assert.match(unit, /^Restart=on-failure$/m);
   assert.match(unit, /^Environment=GT_DAEMON_SUPERVISOR=systemd$/m);
+  assert.match(unit, /^Environment="PATH=[^"]*"$/m, 'the installing shell\'s PATH (the agent CLIs) is carried');
   assert.ok(unit.includes(`"daemon" "run" "--town" "${town.root}"`), unit);
   assert.match(unit, /^WantedBy=default\.target$/m);
   const again = await gt(['daemon', 'install', '--town', town.root], { env: { XDG_CONFIG_HOME: xdg } });

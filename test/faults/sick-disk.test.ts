@@ -206,6 +206,13 @@ test('full disk: estop held in memory and written once space is freed; ledger er
   assert.match(bead.stderr, /the disk is full/);
   assert.not.match(bead.stderr, /permission/);
 
+  // Still supervised on the full disk: a killed session is started again (degraded mode if the
+  // ledger cannot take the write).
+  spawnSync('tmux', ['-L', t.socket, 'kill-session', '-t', '=hq-deacon']);
+  await waitFor('hq-deacon gone', () => !t.sessions().includes('hq-deacon'), 10_000);
+  await waitFor('hq-deacon started again on the full disk', () => t.sessions().includes('hq-deacon'), 60_000, 200);
+  assert.is(writeFails(join(t.root, 'probe')), 'ENOSPC', 'the disk was full all along');
+
   const stop = await gt(['estop', '--reason', 'disk full', '--town', t.root]);
   assert.is(stop.code, 0, stop.stderr);
   assert.match(stop.stdout, /^ESTOP held by the daemon \(pid \d+\) in memory: .*could not be written \(the disk is full\)/);

@@ -62,4 +62,21 @@ test('a reap waits for the sling lock before it removes the worktree, deletes th
   assert.is(state(), 'nuked');
 });
 
+/** polecats.keep_done: the reap ends the session and frees the slot, and keeps the work tree and branch. */
+test('a reap with keep (polecats.keep_done) frees the slot but keeps the worktree and the branch', async () => {
+  const dir = tempDir('gt-reap-keep-');
+  dirs.push(dir);
+  const { root } = installTown(join(dir, 'town'), { agent: 'sim' });
+  const layout = townLayout(root);
+  await addRig(layout, 'r', makeSourceRepo(join(dir, 'src')));
+  const prefix = readRigs(layout).rigs.r!.prefix;
+  const wt = await createPolecatWorktree(layout, 'r', 'slit');
+  const agent = withLedger(layout, (l) => l.upsertAgentBead({ address: 'r/polecats/slit', prefix, session: `${prefix}-slit`, agent_state: 'done' }));
+  const r = await reapPolecat(layout, new Tmux(`gt-test-reapkeep-${process.pid}`), 'r', 'slit', { keep: true });
+  assert.equal([r.worktree_removed, r.branch_deleted], [false, false]);
+  assert.ok(existsSync(wt.path), 'worktree kept');
+  assert.is(gitIn(layout.rigClone('r'), ['for-each-ref', '--format=%(refname:short)', 'refs/heads/polecat/slit']).trim(), 'polecat/slit', 'branch kept');
+  assert.is(withLedger(layout, (l) => l.getAgentBead(agent.id)?.agent_state), 'nuked', 'the slot is free');
+});
+
 test.run();

@@ -19,7 +19,10 @@ export const spec: CommandSpec = {
     'The unit goes to $XDG_CONFIG_HOME/systemd/user (default ~/.config/systemd/user), named',
     'gt-daemon-<hash of the town path>.service. Stop a daemon started by hand first (gt daemon stop):',
     'the lock lets only one daemon run, and the one systemd starts would exit "already running".',
-    'Without systemd (macOS): see README, "The daemon at boot", for a launchd agent.',
+    'The unit carries this shell\'s PATH (where the agent CLIs are found) and GT_TMUX_SOCKET if set:',
+    'systemd gives its services neither. Run gt daemon install again after changing them.',
+    'Without systemd (macOS): see README, "When the daemon itself dies, and the daemon at boot",',
+    'for a launchd agent.',
   ].join('\n'),
 };
 
