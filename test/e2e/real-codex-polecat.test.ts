@@ -99,7 +99,9 @@ test('a slung bead: the real Codex polecat is primed by AGENTS.md, runs gt hook,
   assert.is(s.code, 0, s.stderr + s.stdout);
   const worktree = join(town.root, 'shop', 'polecats', 'furiosa');
   assert.match(readFileSync(join(worktree, 'AGENTS.md'), 'utf8'), 'You are polecat furiosa of rig shop');
-  assert.is(gitIn(worktree, ['status', '--porcelain']), '', 'AGENTS.md is not even untracked: it is excluded');
+  // The agent may already have written its gadget (a fast turn on a slow box, seen in CI): only that may show.
+  const shown = gitIn(worktree, ['status', '--porcelain']).split('\n').filter((l) => l !== '' && l !== '?? gadget.txt');
+  assert.equal(shown, [], 'AGENTS.md is not even untracked: it is excluded');
   assert.match(gitIn(worktree, ['check-ignore', '-v', 'AGENTS.md']), /info\/exclude/);
 
   // Held before the commit: the turn is working, its hooks reported, and Codex's app-server runs
