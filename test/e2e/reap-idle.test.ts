@@ -4,13 +4,14 @@
  * deadline once it has seen the closed hook (the recovery interval here is 10 minutes: no
  * interval tick helps). The sim polecat
  * does no work (GT_SIM_WORK=0) and reports idle; a person closes its bead, so its hook is no
- * longer open. idle_reap is 3 s here (15 min by default) to keep the test short.
+ * longer open. idle_reap is 3 s here (15 min by default) to keep the test short. With
+ * polecats.keep_done the same reap keeps the worktree and branch.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gt, makeTown, townSocket, waitFor, type TempTown } from '../helpers/town.js';
+import { daemonPids, gt, makeTown, townSocket, waitFor, type TempTown } from '../helpers/town.js';
 import { gitIn, makeSourceRepo } from '../helpers/rig-repo.js';
 import { spawnSync } from 'node:child_process';
 
@@ -55,6 +56,23 @@ test('a polecat whose hook was closed, idle for polecats.idle_reap, is reaped by
   assert.match(log, new RegExp(`reaped ${slung.identity.replace(/\//g, '\\/')} \\(idle with no hook for \\d`));
   assert.not.ok(existsSync(slung.worktree), 'worktree removed');
   assert.is(gitIn(join(town.root, 'shop', 'mayor', 'rig'), ['branch', '--list', `polecat/${slung.polecat}`]), '', 'branch deleted');
+});
+
+test('with polecats.keep_done (set at SIGHUP) the reap ends the session and frees the slot, and keeps the worktree and branch', async () => {
+  town.settings({ polecats: { idle_reap: '3s', keep_done: true } });
+  const [daemon] = daemonPids(town.root);
+  process.kill(daemon!, 'SIGHUP');
+  const bead = (await ok(['bead', 'create', '--rig', 'shop', '--title', 'kept work'])).trim();
+  const slung = JSON.parse(await ok(['sling', bead, 'shop', '--json'])) as { session: string; worktree: string; identity: string; polecat: string };
+  await ok(['bead', 'close', bead]);
+  await ok(['daemon', 'tick']);
+  await waitFor('the idle polecat reaped', () => !hasSession(slung.session), 30_000, 200);
+  const log = readFileSync(join(town.root, 'daemon', 'daemon.log'), 'utf8');
+  assert.match(log, new RegExp(`reaped ${slung.identity.replace(/\//g, '\\/')} \\(idle with no hook for [^)]*\\); worktree and branch kept`));
+  assert.ok(existsSync(slung.worktree), 'worktree kept');
+  assert.is(gitIn(join(town.root, 'shop', 'mayor', 'rig'), ['branch', '--list', `polecat/${slung.polecat}`]).replace(/^[*+ ]+/, ''), `polecat/${slung.polecat}`, 'branch kept');
+  const agent = JSON.parse(await ok(['sling', '--list', '--json'])).polecats.find((p: { identity: string }) => p.identity === slung.identity);
+  assert.is(agent, undefined, 'its slot is free (no longer a polecat at work)');
 });
 
 test.run();
