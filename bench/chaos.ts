@@ -321,9 +321,13 @@ async function inject(ft: FaultTown, fault: Fault, session: string, address: str
     case 'kill-tmux-server':
       ft.tmux('kill-server');
       return undefined;
-    case 'corrupt-heartbeat':
-      writeFileSync(join(ft.root, '.runtime', 'heartbeats', `${session}.json`), '{"timestamp": "garbage", "sta');
+    case 'corrupt-heartbeat': {
+      // Replaced, not written through: an earlier fault may have left a FIFO there.
+      const path = join(ft.root, '.runtime', 'heartbeats', `${session}.json`);
+      rmSync(path, { force: true });
+      writeFileSync(path, '{"timestamp": "garbage", "sta');
       return ticksGoOn(ft.root);
+    }
     case 'fifo-heartbeat': {
       // A FIFO used to hang every tick (opened for reading, it waits for a writer forever).
       const path = join(ft.root, '.runtime', 'heartbeats', `${session}.json`);
